@@ -1,0 +1,59 @@
+# One way to do each thing. `make run` and `make test` work from a clean clone.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format typecheck check worker beat migrate demo clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+migrate: $(VENV)/.runtime
+	$(MANAGE) migrate --noinput
+
+demo: migrate
+	$(MANAGE) load_demo
+
+run: demo
+	$(MANAGE) ensure_admin
+	@echo "Serving on http://$(HOST):$(PORT)/ (staff admin at /admin/)"
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+test: $(VENV)/.dev
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(MANAGE) check
+	$(MANAGE) makemigrations --check --dry-run
+
+format: $(VENV)/.dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+typecheck: $(VENV)/.dev
+	$(BIN)/mypy .
+
+check: lint typecheck test
+
+worker: $(VENV)/.runtime
+	$(BIN)/celery -A impact worker --loglevel=INFO
+
+beat: $(VENV)/.runtime
+	$(BIN)/celery -A impact beat --loglevel=INFO
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

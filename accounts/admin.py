@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organisation, User
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "acronym", "kind", "is_active", "member_count"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name", "acronym", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return super().get_queryset(request).annotate(member_count=Count("members"))
+
+    @admin.display(description=_("members"), ordering="member_count")
+    def member_count(self, obj: Organisation) -> int:
+        return obj.member_count  # type: ignore[attr-defined]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "email", "organisation", "is_staff", "is_active", "role_names"]
+    list_filter = [*BaseUserAdmin.list_filter, "organisation"]
+    list_select_related = ["organisation"]
+    autocomplete_fields = ["organisation"]
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,
+        (_("Organisation"), {"fields": ["organisation"]}),
+    )
+    add_fieldsets = (
+        *BaseUserAdmin.add_fieldsets,
+        (_("Organisation"), {"fields": ["organisation", "groups", "is_staff"]}),
+    )
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description=_("roles"))
+    def role_names(self, obj: User) -> str:
+        return ", ".join(group.name for group in obj.groups.all())

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Organisation(models.Model):
+    """A partner organisation that reports, verifies or publishes data."""
+
+    class Kind(models.TextChoices):
+        NGO = "ngo", _("Non-governmental organisation")
+        UN_AGENCY = "un_agency", _("UN agency")
+        GOVERNMENT = "government", _("Government body")
+        RED_CROSS = "red_cross", _("Red Cross / Red Crescent")
+        RESEARCH = "research", _("Research or monitoring group")
+        MEDIA = "media", _("Media")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=80)
+    acronym = models.CharField(_("acronym"), max_length=40, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.NGO)
+    website = models.URLField(_("website"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="organisation_slug_unique"),
+            models.UniqueConstraint(fields=["name"], name="organisation_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+
+class User(AbstractUser):
+    """A staff member. Reporters belong to the organisation whose reports they enter."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="members",
+        null=True,
+        blank=True,
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta(AbstractUser.Meta):
+        ordering = ["username"]
+        swappable = "AUTH_USER_MODEL"
+
+    def __str__(self) -> str:
+        full_name = self.get_full_name()
+        return f"{full_name} ({self.username})" if full_name else self.username

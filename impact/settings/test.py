@@ -1,0 +1,16 @@
+"""Settings for the test suite.
+
+The database comes from DATABASE_URL like everywhere else: SQLite by default,
+PostgreSQL in CI.
+"""
+
+from __future__ import annotations
+
+from impact.settings.base import *  # noqa: F403
+
+SECRET_KEY = "test-only-secret-key-not-used-anywhere-else-0123456789abcdef"  # noqa: S105
+DEBUG = False
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Tasks run in the test process unless a test starts its own worker.
+CELERY_TASK_ALWAYS_EAGER = True

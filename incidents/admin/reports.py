@@ -1,0 +1,199 @@
+"""Admin for what reporters enter: incidents with their damage, outages and sources."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from incidents import selectors, services
+from incidents.admin.review import FigureChangeFormSet, ReviewedRecordAdmin
+from incidents.models import DamagedAsset, Incident, ServiceDisruption, Source
+
+
+class ParentEditableInline(admin.TabularInline):
+    """Inline rows are editable exactly when their parent record is."""
+
+    formset = FigureChangeFormSet
+    extra = 0
+
+    def _parent_editable(self, request: HttpRequest, obj: Any) -> bool:
+        return obj is None or services.can_edit_record(user=request.user, record=obj)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_add_permission(request, obj) and self._parent_editable(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) and self._parent_editable(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and self._parent_editable(request, obj)
+
+
+class DamagedAssetInline(ParentEditableInline):
+    model = DamagedAsset
+    fields = ["asset_type", "name", "count", "damage_level", "notes"]
+
+
+class ServiceDisruptionInline(ParentEditableInline):
+    model = ServiceDisruption
+    fk_name = "incident"
+    fields = [
+        "service",
+        "region",
+        "settlement",
+        "facility",
+        "people_affected",
+        "households_affected",
+        "started_at",
+        "restored_at",
+    ]
+    autocomplete_fields = ["region"]
+
+
+class SourceInline(ParentEditableInline):
+    model = Source
+    fields = ["name", "kind", "title", "url", "published_on"]
+
+
+@admin.register(Incident)
+class IncidentAdmin(ReviewedRecordAdmin):
+    inlines = [DamagedAssetInline, ServiceDisruptionInline, SourceInline]
+    list_display = [
+        "occurred_on",
+        "incident_type",
+        "settlement",
+        "region",
+        "killed",
+        "injured",
+        "children_killed",
+        "children_injured",
+        "status",
+        "organisation",
+    ]
+    list_filter = ["status", "incident_type", "region", "occurred_on", "organisation"]
+    list_select_related = ["region", "organisation"]
+    search_fields = ["settlement", "description", "external_id", "region__name_en", "=public_id"]
+    date_hierarchy = "occurred_on"
+    autocomplete_fields = ["region", "attack_wave"]
+    fieldsets = [
+        (
+            _("When"),
+            {"fields": [("occurred_on", "occurred_at", "date_precision")]},
+        ),
+        (
+            _("Where"),
+            {
+                "fields": [
+                    ("region", "settlement"),
+                    ("latitude", "longitude", "location_precision"),
+                ]
+            },
+        ),
+        (
+            _("What"),
+            {
+                "fields": [
+                    ("incident_type", "attack_wave"),
+                    ("weapons_launched", "weapons_intercepted"),
+                    "description",
+                ]
+            },
+        ),
+        (
+            _("People"),
+            {"fields": [("killed", "children_killed"), ("injured", "children_injured")]},
+        ),
+        (
+            _("Review"),
+            {
+                "fields": [
+                    ("status", "organisation", "created_by"),
+                    ("verified_by", "verified_at"),
+                    "rejection_reason",
+                    "change_reason",
+                ]
+            },
+        ),
+        (
+            _("Provenance"),
+            {
+                "classes": ["collapse"],
+                "fields": [("external_source", "external_id"), "public_id"],
+            },
+        ),
+    ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [*super().get_readonly_fields(request, obj), "public_id"]
+
+
+@admin.register(ServiceDisruption)
+class ServiceDisruptionAdmin(ReviewedRecordAdmin):
+    inlines = [SourceInline]
+    list_display = [
+        "service",
+        "region",
+        "settlement",
+        "facility",
+        "people_affected",
+        "started_at",
+        "restored_at",
+        "status",
+    ]
+    list_filter = ["service", "status", "region", "started_at"]
+    list_select_related = ["region", "organisation"]
+    search_fields = ["settlement", "facility", "description", "region__name_en"]
+    date_hierarchy = "started_at"
+    autocomplete_fields = ["region", "incident"]
+    raw_id_fields = ["asset"]
+    readonly_fields = ["public_id"]
+
+
+class IncidentChildAdmin(SimpleHistoryAdmin):
+    """Rows that belong to an incident: visible and editable as their incident is."""
+
+    list_select_related = ["incident", "incident__region"]
+    raw_id_fields = ["incident"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return selectors.records_in_workspace(
+            user=request.user,
+            queryset=super().get_queryset(request),
+            organisation_path="incident__organisation",
+        )
+
+    def _incident_editable(self, request: HttpRequest, obj: Any) -> bool:
+        incident = getattr(obj, "incident", None)
+        return incident is None or services.can_edit_record(user=request.user, record=incident)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Reporters add these inside their incident, where the incident is theirs.
+        return super().has_add_permission(request) and services.user_sees_all_organisations(
+            request.user
+        )
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) and self._incident_editable(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and self._incident_editable(request, obj)
+
+
+@admin.register(DamagedAsset)
+class DamagedAssetAdmin(IncidentChildAdmin):
+    list_display = ["asset_type", "name", "count", "damage_level", "incident"]
+    list_filter = ["asset_type", "damage_level", "incident__region"]
+    search_fields = ["name", "notes", "incident__settlement"]
+
+
+@admin.register(Source)
+class SourceAdmin(IncidentChildAdmin):
+    list_display = ["name", "kind", "title", "url", "published_on", "incident"]
+    list_filter = ["kind"]
+    search_fields = ["name", "title", "url"]
+    raw_id_fields = ["incident", "service_disruption", "grain_disruption"]

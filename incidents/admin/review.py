@@ -1,0 +1,189 @@
+"""Admin plumbing shared by every reviewed record: scoping, the review actions and the
+reason asked for when a verified figure changes. All rules are the services' rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from incidents import selectors, services
+from incidents.models import Incident, VerificationStatus
+
+REVIEW_FIELDS = ["status", "verified_by", "verified_at", "rejection_reason"]
+CHANGE_REASON_FIELD = "change_reason"
+
+
+class ReviewedRecordForm(forms.ModelForm):
+    change_reason = forms.CharField(
+        label=_("Reason for the change"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required when a figure of a verified record changes; kept in the history."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.instance.pk:
+            services.ensure_figure_change_allowed(
+                record=self.instance,
+                changed_fields=self.changed_data,
+                reason=cleaned.get(CHANGE_REASON_FIELD, ""),
+            )
+        return cleaned
+
+
+class FigureChangeFormSet(forms.BaseInlineFormSet):
+    """Inline rows (damaged assets, disruptions) of a verified record are figures too."""
+
+    def clean(self) -> None:
+        super().clean()
+        parent = self.instance
+        if parent.pk is None or parent.status != VerificationStatus.VERIFIED:
+            return
+        reason = self.data.get(CHANGE_REASON_FIELD, "")
+        for form in self.forms:
+            if not form.has_changed() or not hasattr(form.instance, "FIGURE_FIELDS"):
+                continue
+            changed = form.changed_data if form.instance.pk else list(form.instance.FIGURE_FIELDS)
+            if services.changed_figures(record=form.instance, changed_fields=changed) and not (
+                reason.strip()
+            ):
+                raise ValidationError(
+                    _("This record is verified: give a reason for changing its figures.")
+                )
+
+
+class ReviewedRecordAdmin(SimpleHistoryAdmin):
+    form = ReviewedRecordForm
+    actions = ["submit_selected", "verify_selected", "reject_selected", "return_selected"]
+    list_select_related = ["organisation"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return selectors.records_in_workspace(
+            user=request.user, queryset=super().get_queryset(request)
+        )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        readonly = [*super().get_readonly_fields(request, obj), *REVIEW_FIELDS, "created_by"]
+        if not services.user_sees_all_organisations(request.user):
+            readonly.append("organisation")
+        return readonly
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        # A record may only point at an incident its author can see.
+        if db_field.name == "incident":
+            kwargs["queryset"] = selectors.records_in_workspace(
+                user=request.user, queryset=Incident.objects.all()
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is None:
+            return super().has_change_permission(request)
+        return services.can_edit_record(user=request.user, record=obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if not super().has_delete_permission(request, obj):
+            return False
+        return obj is None or services.can_edit_record(user=request.user, record=obj)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: forms.ModelForm, change: bool):
+        if not change:
+            services.record_prepare_new(record=obj, by=request.user)
+        reason = form.cleaned_data.get(CHANGE_REASON_FIELD, "").strip()
+        obj._change_reason = reason or None
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        reason = form.cleaned_data.get(CHANGE_REASON_FIELD, "").strip() or None
+        for child in formset.save(commit=False):
+            child._change_reason = reason
+            if hasattr(child, "status") and child.pk is None:
+                self._inherit_review_state(child, parent=form.instance, user=request.user)
+            child.save()
+        for child in formset.deleted_objects:
+            child._change_reason = reason
+            child.delete()
+        formset.save_m2m()
+
+    @staticmethod
+    def _inherit_review_state(child: Any, *, parent: Any, user: Any) -> None:
+        """A disruption entered inside a report is part of that report's review."""
+        child.organisation = parent.organisation
+        child.created_by = user
+        child.status = parent.status
+        child.verified_by = parent.verified_by
+        child.verified_at = parent.verified_at
+        child.rejection_reason = parent.rejection_reason
+
+    def _apply(self, request: HttpRequest, queryset: QuerySet, action: Any, **kwargs: Any) -> int:
+        done = 0
+        for record in queryset:
+            try:
+                action(record=record, by=request.user, **kwargs)
+            except (ValidationError, PermissionDenied) as error:
+                text = "; ".join(getattr(error, "messages", [str(error)]))
+                self.message_user(request, f"{record}: {text}", level=messages.ERROR)
+            else:
+                done += 1
+        return done
+
+    def _report(self, request: HttpRequest, done: int, verb: str) -> None:
+        if done:
+            message = ngettext("%(count)d record %(verb)s.", "%(count)d records %(verb)s.", done)
+            self.message_user(request, message % {"count": done, "verb": verb}, messages.SUCCESS)
+
+    @admin.action(description=_("Submit selected for review"))
+    def submit_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._report(request, self._apply(request, queryset, services.record_submit), "submitted")
+
+    @admin.action(description=_("Verify selected"))
+    def verify_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._report(request, self._apply(request, queryset, services.record_verify), "verified")
+
+    @admin.action(description=_("Return selected to draft"))
+    def return_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        done = self._apply(request, queryset, services.record_return_to_draft)
+        self._report(request, done, "returned to draft")
+
+    @admin.action(description=_("Reject selected…"))
+    def reject_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        form = RejectForm(request.POST if "confirm" in request.POST else None)
+        if form.is_valid():
+            reason = form.cleaned_data["reason"]
+            done = self._apply(request, queryset, services.record_reject, reason=reason)
+            self._report(request, done, "rejected")
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Reject records"),
+            "form": form,
+            "queryset": queryset,
+            "opts": self.model._meta,
+            "action_name": "reject_selected",
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/incidents/reject_confirmation.html", context)
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        verify_permission = f"{self.opts.app_label}.verify_{self.opts.model_name}"
+        if not request.user.has_perm(verify_permission):
+            for name in ("verify_selected", "reject_selected"):
+                actions.pop(name, None)
+        return actions
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why are these records rejected?"), widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class IncidentsConfig(AppConfig):
+    name = "incidents"
+    verbose_name = _("Incidents and impact")

@@ -1,0 +1,34 @@
+"""The humanitarian-impact domain model.
+
+Region 1-* Incident *-1 AttackWave; Incident 1-* DamagedAsset, ServiceDisruption, Source;
+ServiceDisruption *-1 Region; Port *-1 Region; GrainDisruption *-1 Port, *-1 Incident;
+GrainShipment *-1 Port.
+"""
+
+from incidents.models.attacks import (
+    AttackWave,
+    AttackWaveWeapon,
+    DamagedAsset,
+    Incident,
+    WeaponType,
+)
+from incidents.models.base import LocationPrecision, VerificationStatus
+from incidents.models.disruptions import GrainDisruption, GrainShipment, ServiceDisruption
+from incidents.models.places import Port, Region
+from incidents.models.sources import Source
+
+__all__ = [
+    "AttackWave",
+    "AttackWaveWeapon",
+    "DamagedAsset",
+    "GrainDisruption",
+    "GrainShipment",
+    "Incident",
+    "LocationPrecision",
+    "Port",
+    "Region",
+    "ServiceDisruption",
+    "Source",
+    "VerificationStatus",
+    "WeaponType",
+]

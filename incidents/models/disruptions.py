@@ -1,0 +1,242 @@
+"""Consequences over time: essential services knocked out, grain exports disrupted."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from incidents.models.attacks import DamagedAsset, Incident
+from incidents.models.base import ReviewedRecord, TimeStampedModel
+from incidents.models.places import Port, Region
+
+
+class ServiceDisruptionQuerySet(models.QuerySet):
+    def ongoing_at(self, moment) -> ServiceDisruptionQuerySet:  # type: ignore[no-untyped-def]
+        """Outages that had started by ``moment`` and were not restored by it."""
+        return self.filter(started_at__lte=moment).filter(
+            Q(restored_at__isnull=True) | Q(restored_at__gt=moment)
+        )
+
+    def published(self) -> ServiceDisruptionQuerySet:
+        return self.filter(status="verified")
+
+
+class ServiceDisruption(ReviewedRecord):
+    """An essential service knocked out in a place; ``restored_at`` empty means still out."""
+
+    class Service(models.TextChoices):
+        ELECTRICITY = "electricity", _("Electricity")
+        WATER = "water", _("Water supply")
+        HEATING = "heating", _("Heating")
+        GAS = "gas", _("Gas")
+        HEALTH_CARE = "health_care", _("Health care")
+        TELECOM = "telecom", _("Telecommunications")
+        OTHER = "other", _("Other")
+
+    service = models.CharField(_("service"), max_length=16, choices=Service.choices)
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="disruptions"
+    )
+    settlement = models.CharField(_("settlement"), max_length=200, blank=True)
+    facility = models.CharField(_("facility"), max_length=200, blank=True)
+    incident = models.ForeignKey(
+        Incident,
+        verbose_name=_("caused by incident"),
+        on_delete=models.SET_NULL,
+        related_name="disruptions",
+        null=True,
+        blank=True,
+    )
+    asset = models.ForeignKey(
+        DamagedAsset,
+        verbose_name=_("damaged asset"),
+        on_delete=models.SET_NULL,
+        related_name="disruptions",
+        null=True,
+        blank=True,
+    )
+    people_affected = models.PositiveIntegerField(_("people affected"), null=True, blank=True)
+    households_affected = models.PositiveIntegerField(
+        _("households affected"), null=True, blank=True
+    )
+    started_at = models.DateTimeField(_("started at"))
+    restored_at = models.DateTimeField(
+        _("restored at"), null=True, blank=True, help_text=_("Leave empty while still out.")
+    )
+    description = models.TextField(_("description"), blank=True)
+
+    objects = ServiceDisruptionQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    FIGURE_FIELDS = ("people_affected", "households_affected")
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("service disruption")
+        verbose_name_plural = _("service disruptions")
+        permissions = [("verify_servicedisruption", _("Can verify or reject service disruptions"))]
+        indexes = [
+            models.Index(
+                fields=["region", "service", "started_at"], name="disruption_region_svc_idx"
+            ),
+        ]
+        constraints = [
+            *ReviewedRecord.review_constraints("servicedisruption"),
+            models.CheckConstraint(
+                condition=Q(restored_at__isnull=True) | Q(restored_at__gte=F("started_at")),
+                name="servicedisruption_restored_after_start",
+                violation_error_message=_("A service cannot be restored before the outage began."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        place = self.settlement or self.region.name_en
+        return f"{self.get_service_display()} out in {place} since {self.started_at:%Y-%m-%d}"
+
+    @property
+    def is_ongoing(self) -> bool:
+        return self.restored_at is None
+
+
+class GrainDisruption(ReviewedRecord):
+    """An event that cut grain exports: a strike on a port or storage, a suspension, the end
+    of the corridor agreement."""
+
+    class DisruptionType(models.TextChoices):
+        PORT_STRIKE = "port_strike", _("Strike on port infrastructure")
+        STORAGE_STRIKE = "storage_strike", _("Strike on grain storage")
+        SHIPPING_SUSPENDED = "shipping_suspended", _("Shipping suspended")
+        CORRIDOR_TERMINATED = "corridor_terminated", _("Corridor agreement terminated")
+        VESSEL_ATTACKED = "vessel_attacked", _("Vessel attacked")
+
+    disruption_type = models.CharField(
+        _("type"), max_length=24, choices=DisruptionType.choices, db_index=True
+    )
+    started_on = models.DateField(_("start date"))
+    ended_on = models.DateField(_("end date"), null=True, blank=True)
+    port = models.ForeignKey(
+        Port,
+        verbose_name=_("port"),
+        on_delete=models.PROTECT,
+        related_name="disruptions",
+        null=True,
+        blank=True,
+    )
+    facility = models.CharField(_("facility"), max_length=200, blank=True)
+    grain_destroyed_tonnes = models.DecimalField(
+        _("grain destroyed (t)"), max_digits=12, decimal_places=1, null=True, blank=True
+    )
+    export_capacity_lost_tonnes = models.DecimalField(
+        _("export capacity lost (t/year)"), max_digits=12, decimal_places=1, null=True, blank=True
+    )
+    incident = models.ForeignKey(
+        Incident,
+        verbose_name=_("incident"),
+        on_delete=models.SET_NULL,
+        related_name="grain_disruptions",
+        null=True,
+        blank=True,
+    )
+    description = models.TextField(_("description"), blank=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    FIGURE_FIELDS = ("grain_destroyed_tonnes", "export_capacity_lost_tonnes")
+
+    class Meta:
+        ordering = ["-started_on", "-id"]
+        verbose_name = _("grain corridor disruption")
+        verbose_name_plural = _("grain corridor disruptions")
+        permissions = [("verify_graindisruption", _("Can verify or reject grain disruptions"))]
+        constraints = [
+            *ReviewedRecord.review_constraints("graindisruption"),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+                name="graindisruption_end_after_start",
+                violation_error_message=_("The disruption cannot end before it started."),
+            ),
+            models.CheckConstraint(
+                condition=Q(grain_destroyed_tonnes__isnull=True) | Q(grain_destroyed_tonnes__gte=0),
+                name="graindisruption_destroyed_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(export_capacity_lost_tonnes__isnull=True)
+                | Q(export_capacity_lost_tonnes__gte=0),
+                name="graindisruption_capacity_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.port.name if self.port_id else _("corridor")
+        return f"{self.get_disruption_type_display()}, {where}, {self.started_on:%Y-%m-%d}"
+
+
+class GrainShipment(TimeStampedModel):
+    """One outbound voyage's cargo of one commodity, as the UN Joint Coordination Centre
+    published them for the Black Sea Grain Initiative."""
+
+    class IncomeGroup(models.TextChoices):
+        HIGH = "high", _("High income")
+        UPPER_MIDDLE = "upper_middle", _("Upper-middle income")
+        LOWER_MIDDLE = "lower_middle", _("Lower-middle income")
+        LOW = "low", _("Low income")
+        UNKNOWN = "", _("Unknown")
+
+    voyage_number = models.PositiveIntegerField(_("voyage number"))
+    is_additional_cargo = models.BooleanField(
+        _("additional cargo"),
+        default=False,
+        help_text=_("'Outbound +' in the JCC table: more cargo on the same voyage."),
+    )
+    vessel_name = models.CharField(_("vessel"), max_length=200)
+    imo = models.CharField(_("IMO number"), max_length=7, blank=True)
+    departure_port = models.ForeignKey(
+        Port, verbose_name=_("departure port"), on_delete=models.PROTECT, related_name="shipments"
+    )
+    departed_on = models.DateField(_("departure date"))
+    commodity = models.CharField(_("commodity"), max_length=100, db_index=True)
+    tonnes = models.PositiveIntegerField(_("metric tonnes"))
+    destination_country = models.CharField(_("destination country"), max_length=100)
+    income_group = models.CharField(
+        _("destination income group"),
+        max_length=16,
+        choices=IncomeGroup.choices,
+        blank=True,
+        default=IncomeGroup.UNKNOWN,
+    )
+    is_wfp = models.BooleanField(_("WFP charter"), default=False)
+    external_source = models.CharField(_("external source"), max_length=64, default="jcc")
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["-departed_on", "voyage_number", "commodity"]
+        verbose_name = _("grain shipment")
+        verbose_name_plural = _("grain shipments")
+        indexes = [
+            models.Index(fields=["departure_port", "departed_on"], name="shipment_port_date_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_source", "voyage_number", "commodity", "destination_country"],
+                name="grainshipment_natural_key_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(tonnes__gt=0),
+                name="grainshipment_tonnes_positive",
+                violation_error_message=_("A shipment carries more than 0 tonnes."),
+            ),
+            models.CheckConstraint(
+                condition=Q(imo="") | Q(imo__regex=r"^[0-9]{7}$"),
+                name="grainshipment_imo_format",
+                violation_error_message=_("An IMO number has seven digits."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"#{self.voyage_number} {self.vessel_name}: {self.tonnes:,} t {self.commodity} "
+            f"to {self.destination_country}"
+        )

@@ -1,0 +1,45 @@
+"""Reads of the domain, already scoped to what the reader may see."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from django.db.models import Model, Q, QuerySet
+
+from incidents.models import VerificationStatus
+from incidents.services import AnyUser, user_sees_all_organisations
+
+RecordT = TypeVar("RecordT", bound=Model)
+
+
+def _organisation_id(user: AnyUser) -> int | None:
+    return getattr(user, "organisation_id", None) if user.is_authenticated else None
+
+
+def records_in_workspace(
+    *, user: AnyUser, queryset: QuerySet[RecordT], organisation_path: str = "organisation"
+) -> QuerySet[RecordT]:
+    """What a staff member works on: everything for Verifiers and Analysts, only their own
+    organisation's records for everyone else. ``organisation_path`` reaches the owning
+    organisation from child rows (e.g. ``incident__organisation`` for damaged assets)."""
+    if user_sees_all_organisations(user):
+        return queryset
+    organisation_id = _organisation_id(user)
+    if organisation_id is None:
+        return queryset.none()
+    return queryset.filter(**{f"{organisation_path}_id": organisation_id})
+
+
+def records_visible_to(
+    *, user: AnyUser, queryset: QuerySet[RecordT], status_path: str = "status"
+) -> QuerySet[RecordT]:
+    """What a reader may see anywhere: published records, plus their own organisation's
+    unpublished ones; Verifiers and Analysts see everything."""
+    if user_sees_all_organisations(user):
+        return queryset
+    published = Q(**{status_path: VerificationStatus.VERIFIED})
+    organisation_id = _organisation_id(user)
+    if organisation_id is None:
+        return queryset.filter(published)
+    owner_path = status_path.removesuffix("status") + "organisation_id"
+    return queryset.filter(published | Q(**{owner_path: organisation_id}))

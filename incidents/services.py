@@ -79,8 +79,15 @@ _ACTION_PAST = {
 }
 
 
-def _save_status(record: ReviewedModel, *, reason: str, fields: Iterable[str]) -> None:
-    record._change_reason = reason  # type: ignore[union-attr]
+def _record_author(record: Any, *, by: AnyUser, reason: str | None) -> None:
+    """Tell the history who changed the record and why, also outside a web request."""
+    record._change_reason = reason or None
+    if isinstance(by, User):
+        record._history_user = by
+
+
+def _save_status(record: ReviewedModel, *, by: AnyUser, reason: str, fields: Iterable[str]) -> None:
+    _record_author(record, by=by, reason=reason)
     record.full_clean()
     record.save(update_fields=[*fields, "status", "updated_at"])
 
@@ -104,7 +111,7 @@ def record_submit(*, record: ReviewedModel, by: AnyUser) -> ReviewedModel:
 
 def _submit(*, record: ReviewedModel, by: AnyUser) -> None:
     record.status = VerificationStatus.SUBMITTED
-    _save_status(record, reason=_("Submitted for review"), fields=[])
+    _save_status(record, by=by, reason=_("Submitted for review"), fields=[])
     _cascade_to_disruptions(record, "submit", by=by)
 
 
@@ -124,6 +131,7 @@ def _verify(*, record: ReviewedModel, by: AnyUser) -> None:
     record.rejection_reason = ""
     _save_status(
         record,
+        by=by,
         reason=_("Verified"),
         fields=["verified_by", "verified_at", "rejection_reason"],
     )
@@ -148,6 +156,7 @@ def _reject(*, record: ReviewedModel, by: AnyUser, reason: str) -> None:
     record.verified_at = None
     _save_status(
         record,
+        by=by,
         reason=_("Rejected: %(reason)s") % {"reason": record.rejection_reason},
         fields=["rejection_reason", "verified_by", "verified_at"],
     )
@@ -171,7 +180,7 @@ def record_return_to_draft(*, record: ReviewedModel, by: AnyUser) -> ReviewedMod
 
 def _return_to_draft(*, record: ReviewedModel, by: AnyUser) -> None:
     record.status = VerificationStatus.DRAFT
-    _save_status(record, reason=_("Returned to draft"), fields=[])
+    _save_status(record, by=by, reason=_("Returned to draft"), fields=[])
     _cascade_to_disruptions(record, "return_to_draft", by=by)
 
 
@@ -222,7 +231,7 @@ def record_update(
         return record
     for name in changed:
         setattr(record, name, data[name])
-    record._change_reason = reason.strip() or None  # type: ignore[union-attr]
+    _record_author(record, by=by, reason=reason.strip())
     record.full_clean()
     record.save(update_fields=[*changed, "updated_at"])
     return record

@@ -8,8 +8,8 @@ from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
 REFERENCE_MODELS = ["region", "port"]
-REPORTED_MODELS = ["incident", "damagedasset", "source", "servicedisruption"]
-CURATED_MODELS = ["attackwave", "attackwaveweapon", "graindisruption", "grainshipment"]
+REPORTED_MODELS = ["incident", "damagedasset", "source", "servicedisruption", "graindisruption"]
+CURATED_MODELS = ["attackwave", "attackwaveweapon", "grainshipment"]
 ALL_MODELS = REFERENCE_MODELS + REPORTED_MODELS + CURATED_MODELS
 VERIFY = ["verify_incident", "verify_servicedisruption", "verify_graindisruption"]
 

@@ -1,0 +1,71 @@
+"""Celery delivers work through Redis with the settings production relies on."""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+
+import pytest
+import redis
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
+
+from impact.celery import app
+from tests.conftest import IN_CI
+
+received: dict[str, threading.Event] = {}
+
+
+@app.task(name="tests.mark_received")
+def mark_received(token: str) -> str:
+    received[token].set()
+    return token
+
+
+@pytest.fixture
+def redis_url() -> str:
+    url = os.environ.get("CELERY_BROKER_URL", "")
+    if not url.startswith("redis://"):
+        url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        if IN_CI:
+            pytest.fail(f"CI=true but Redis is not reachable at {url}")
+        pytest.skip(f"Redis is not reachable at {url}")
+    return url
+
+
+@pytest.fixture
+def redis_app(redis_url):
+    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
+    app.conf.update(broker_url=redis_url, task_always_eager=False)
+    yield app
+    app.conf.update(saved)
+
+
+def test_reliability_settings_are_applied():
+    assert app.conf.task_acks_late is True
+    assert app.conf.task_reject_on_worker_lost is True
+    assert app.conf.worker_prefetch_multiplier == 1
+    options = app.conf.broker_transport_options
+    assert options["visibility_timeout"] > settings.CELERY_TASK_TIME_LIMIT
+    assert options["unacked_restore_interval"] == 2
+
+
+def test_tasks_run_eagerly_in_tests_unless_a_worker_is_started():
+    assert settings.CELERY_TASK_ALWAYS_EAGER is True
+    token = uuid.uuid4().hex
+    received[token] = threading.Event()
+    assert mark_received.delay(token).get() == token
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_task_travels_through_redis_to_a_worker(redis_app):
+    token = uuid.uuid4().hex
+    received[token] = threading.Event()
+    with start_worker(redis_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        mark_received.delay(token)
+        assert received[token].wait(timeout=20), "the worker never ran the task"

@@ -30,11 +30,11 @@ class UserAdmin(BaseUserAdmin):
     list_select_related = ["organisation"]
     autocomplete_fields = ["organisation"]
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         (_("Organisation"), {"fields": ["organisation"]}),
     )
     add_fieldsets = (
-        *BaseUserAdmin.add_fieldsets,
+        *(BaseUserAdmin.add_fieldsets or ()),
         (_("Organisation"), {"fields": ["organisation", "groups", "is_staff"]}),
     )
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organisation
@@ -61,9 +61,7 @@ class _Syncer:
     def __init__(self) -> None:
         self.result = DemoLoadResult()
 
-    def sync(
-        self, model: type[models.Model], lookup: dict[str, Any], values: dict[str, Any]
-    ) -> Any:
+    def sync(self, model: type[Any], lookup: dict[str, Any], values: dict[str, Any]) -> Any:
         instance = model.objects.filter(**lookup).first()
         name = model._meta.model_name or ""
         if instance is None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -31,7 +32,7 @@ class ReviewedRecordForm(forms.ModelForm):
     )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if self.instance.pk:
             services.ensure_figure_change_allowed(
                 record=self.instance,
@@ -170,7 +171,7 @@ class ReviewedRecordAdmin(SimpleHistoryAdmin):
             "queryset": queryset,
             "opts": self.model._meta,
             "action_name": "reject_selected",
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/incidents/reject_confirmation.html", context)
 

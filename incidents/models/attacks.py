@@ -229,7 +229,9 @@ class Incident(ReviewedRecord):
                 )
 
     def __str__(self) -> str:
-        place = self.settlement or (self.region.name_en if self.region_id else _("unknown place"))
+        place = self.settlement or (
+            self.region.name_en if self.region is not None else _("unknown place")
+        )
         return f"{self.get_incident_type_display()}, {place}, {self.occurred_on:%Y-%m-%d}"
 
 

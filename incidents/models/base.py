@@ -43,6 +43,9 @@ class ReviewedQuerySet(models.QuerySet):
         return self.filter(organisation_id=organisation_id)
 
 
+ReviewedManager = models.Manager.from_queryset(ReviewedQuerySet)
+
+
 class ReviewedRecord(TimeStampedModel):
     """A report that passes the review gate before it is published.
 
@@ -98,7 +101,7 @@ class ReviewedRecord(TimeStampedModel):
         help_text=_("The record's id in the external source, e.g. ACLED's event_id_cnty."),
     )
 
-    objects = ReviewedQuerySet.as_manager()
+    objects = ReviewedManager()
 
     # Fields whose change on a verified record needs a recorded reason.
     FIGURE_FIELDS: tuple[str, ...] = ()

@@ -8,19 +8,19 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from incidents.models.attacks import DamagedAsset, Incident
-from incidents.models.base import ReviewedRecord, TimeStampedModel
+from incidents.models.base import ReviewedQuerySet, ReviewedRecord, TimeStampedModel
 from incidents.models.places import Port, Region
 
 
-class ServiceDisruptionQuerySet(models.QuerySet):
+class ServiceDisruptionQuerySet(ReviewedQuerySet):
     def ongoing_at(self, moment) -> ServiceDisruptionQuerySet:  # type: ignore[no-untyped-def]
         """Outages that had started by ``moment`` and were not restored by it."""
         return self.filter(started_at__lte=moment).filter(
             Q(restored_at__isnull=True) | Q(restored_at__gt=moment)
         )
 
-    def published(self) -> ServiceDisruptionQuerySet:
-        return self.filter(status="verified")
+
+ServiceDisruptionManager = models.Manager.from_queryset(ServiceDisruptionQuerySet)
 
 
 class ServiceDisruption(ReviewedRecord):
@@ -67,7 +67,7 @@ class ServiceDisruption(ReviewedRecord):
     )
     description = models.TextField(_("description"), blank=True)
 
-    objects = ServiceDisruptionQuerySet.as_manager()
+    objects = ServiceDisruptionManager()  # type: ignore[misc,assignment]
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     FIGURE_FIELDS = ("people_affected", "households_affected")
@@ -169,7 +169,7 @@ class GrainDisruption(ReviewedRecord):
         ]
 
     def __str__(self) -> str:
-        where = self.port.name if self.port_id else _("corridor")
+        where = self.port.name if self.port is not None else _("corridor")
         return f"{self.get_disruption_type_display()}, {where}, {self.started_on:%Y-%m-%d}"
 
 

@@ -19,6 +19,9 @@ class RegionQuerySet(models.QuerySet):
         return self.filter(level=Region.Level.ADM1)
 
 
+RegionManager = models.Manager.from_queryset(RegionQuerySet)
+
+
 class Region(TimeStampedModel):
     """An administrative unit: the 27 first-level units now, raions later as children.
 
@@ -72,7 +75,7 @@ class Region(TimeStampedModel):
     )
     boundary_source = models.CharField(_("boundary source"), max_length=300, blank=True)
 
-    objects = RegionQuerySet.as_manager()
+    objects = RegionManager()
 
     class Meta:
         ordering = ["level", "name_en"]

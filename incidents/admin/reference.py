@@ -8,10 +8,9 @@ from django.contrib import admin
 from django.db.models import Count
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from incidents.admin.reports import SourceInline
-from incidents.admin.review import ReviewedRecordAdmin
+from incidents.admin.review import ReviewedRecordAdmin, ScopedHistoryAdmin
 from incidents.models import (
     AttackWave,
     AttackWaveWeapon,
@@ -52,7 +51,7 @@ class AttackWaveWeaponInline(admin.TabularInline):
 
 
 @admin.register(AttackWave)
-class AttackWaveAdmin(SimpleHistoryAdmin):
+class AttackWaveAdmin(ScopedHistoryAdmin):
     inlines = [AttackWaveWeaponInline]
     list_display = ["name", "started_at", "ended_at", "weapons_launched", "incident_count"]
     search_fields = ["name", "description"]
@@ -100,7 +99,7 @@ class GrainDisruptionAdmin(ReviewedRecordAdmin):
 
 
 @admin.register(GrainShipment)
-class GrainShipmentAdmin(SimpleHistoryAdmin):
+class GrainShipmentAdmin(ScopedHistoryAdmin):
     list_display = [
         "voyage_number",
         "vessel_name",

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from incidents import selectors, services
-from incidents.admin.review import FigureChangeFormSet, ReviewedRecordAdmin
+from incidents.admin.review import (
+    HTTPS_URL_FIELDS,
+    FigureChangeFormSet,
+    ReviewedRecordAdmin,
+    ScopedHistoryAdmin,
+)
 from incidents.models import DamagedAsset, Incident, ServiceDisruption, Source
 
 
@@ -20,6 +26,7 @@ class ParentEditableInline(admin.TabularInline):
 
     formset = FigureChangeFormSet
     extra = 0
+    formfield_overrides = HTTPS_URL_FIELDS
 
     def _parent_editable(self, request: HttpRequest, obj: Any) -> bool:
         return obj is None or services.can_edit_record(user=request.user, record=obj)
@@ -37,6 +44,10 @@ class ParentEditableInline(admin.TabularInline):
 class DamagedAssetInline(ParentEditableInline):
     model = DamagedAsset
     fields = ["asset_type", "name", "count", "damage_level", "notes"]
+    formfield_overrides = {  # type: ignore[misc]
+        **HTTPS_URL_FIELDS,
+        models.TextField: {"widget": forms.TextInput(attrs={"size": 40})},
+    }
 
 
 class ServiceDisruptionInline(ParentEditableInline):
@@ -154,11 +165,11 @@ class ServiceDisruptionAdmin(ReviewedRecordAdmin):
     readonly_fields = ["public_id"]
 
 
-class IncidentChildAdmin(SimpleHistoryAdmin):
-    """Rows that belong to an incident: visible and editable as their incident is."""
+class IncidentChildAdmin(ScopedHistoryAdmin):
+    """Rows that belong to an incident (damage, sources): listed and searchable here, but
+    edited only inside their incident, where the incident's edit and figure rules apply."""
 
     list_select_related = ["incident", "incident__region"]
-    raw_id_fields = ["incident"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return selectors.records_in_workspace(
@@ -167,21 +178,14 @@ class IncidentChildAdmin(SimpleHistoryAdmin):
             organisation_path="incident__organisation",
         )
 
-    def _incident_editable(self, request: HttpRequest, obj: Any) -> bool:
-        incident = getattr(obj, "incident", None)
-        return incident is None or services.can_edit_record(user=request.user, record=incident)
-
     def has_add_permission(self, request: HttpRequest) -> bool:
-        # Reporters add these inside their incident, where the incident is theirs.
-        return super().has_add_permission(request) and services.user_sees_all_organisations(
-            request.user
-        )
+        return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return super().has_change_permission(request, obj) and self._incident_editable(request, obj)
+        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return super().has_delete_permission(request, obj) and self._incident_editable(request, obj)
+        return False
 
 
 @admin.register(DamagedAsset)
@@ -196,4 +200,3 @@ class SourceAdmin(IncidentChildAdmin):
     list_display = ["name", "kind", "title", "url", "published_on", "incident"]
     list_filter = ["kind"]
     search_fields = ["name", "title", "url"]
-    raw_id_fields = ["incident", "service_disruption", "grain_disruption"]

@@ -8,19 +8,61 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from incidents import selectors, services
-from incidents.models import Incident, VerificationStatus
+from incidents.models import DamagedAsset, Incident, VerificationStatus
 
 REVIEW_FIELDS = ["status", "verified_by", "verified_at", "rejection_reason"]
 CHANGE_REASON_FIELD = "change_reason"
+
+
+# Links typed without a scheme are taken as https (Django 6's default, stated now).
+HTTPS_URL_FIELDS: dict[type[models.Field], dict[str, Any]] = {
+    models.URLField: {"assume_scheme": "https"}
+}
+
+
+class ScopedHistoryAdmin(SimpleHistoryAdmin):
+    """History pages show only records the user may see, and never write.
+
+    simple_history's version page saves whatever is posted to it, checking only the
+    model-wide permission; restoring an old version would also bypass the review rules
+    in ``incidents.services`` (status, figures changed without a reason). So the history
+    of a record is readable exactly when the record is, and reverting is off.
+    """
+
+    formfield_overrides = HTTPS_URL_FIELDS
+
+    def _ensure_visible(self, request: HttpRequest, object_id: str) -> None:
+        if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
+            raise Http404
+
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        self._ensure_visible(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        version_id: str,
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        self._ensure_visible(request, object_id)
+        if request.method not in ("GET", "HEAD"):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class ReviewedRecordForm(forms.ModelForm):
@@ -63,7 +105,7 @@ class FigureChangeFormSet(forms.BaseInlineFormSet):
                 )
 
 
-class ReviewedRecordAdmin(SimpleHistoryAdmin):
+class ReviewedRecordAdmin(ScopedHistoryAdmin):
     form = ReviewedRecordForm
     actions = ["submit_selected", "verify_selected", "reject_selected", "return_selected"]
     list_select_related = ["organisation"]
@@ -84,6 +126,12 @@ class ReviewedRecordAdmin(SimpleHistoryAdmin):
         if db_field.name == "incident":
             kwargs["queryset"] = selectors.records_in_workspace(
                 user=request.user, queryset=Incident.objects.all()
+            )
+        elif db_field.name == "asset":
+            kwargs["queryset"] = selectors.records_in_workspace(
+                user=request.user,
+                queryset=DamagedAsset.objects.all(),
+                organisation_path="incident__organisation",
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 

@@ -26,9 +26,13 @@ migrate: $(VENV)/.runtime
 demo: migrate
 	$(MANAGE) load_demo
 
+# The worker (with the feed schedule) runs beside the web server and stops with it.
 run: demo
 	$(MANAGE) ensure_admin
-	@echo "Serving on http://$(HOST):$(PORT)/ (staff admin at /admin/)"
+	@echo "Serving on http://$(HOST):$(PORT)/ (staff admin at /admin/), with a Celery worker"
+	$(BIN)/celery -A impact worker --beat --schedule var/celerybeat-schedule \
+		--pool=solo --loglevel=WARNING & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 test: $(VENV)/.dev
@@ -53,7 +57,7 @@ worker: $(VENV)/.runtime
 	$(BIN)/celery -A impact worker --loglevel=INFO
 
 beat: $(VENV)/.runtime
-	$(BIN)/celery -A impact beat --loglevel=INFO
+	$(BIN)/celery -A impact beat --schedule var/celerybeat-schedule --loglevel=INFO
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -12,6 +12,7 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "impact.settings.local")
 
-app = Celery("impact")
+# DjangoTask adds delay_on_commit: enqueue only once the creating transaction commits.
+app = Celery("impact", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

@@ -3,14 +3,51 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
+import kombu.pools
 import pytest
+from celery import Celery
 from django.db import connection
 
 from accounts import roles
+from impact.celery import app
 from tests.factories import OrganisationFactory, UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@contextmanager
+def celery_through(broker_url: str) -> Iterator[Celery]:
+    """Send tasks through a real broker for the duration, then go back to eager mode.
+
+    Celery caches its connection and producer pools, so they are dropped on each switch:
+    otherwise tasks would still go to the previous broker.
+    """
+    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
+
+    def reset_pools() -> None:
+        app._pool = None
+        app.amqp._producer_pool = None
+        kombu.pools.reset()
+
+    app.conf.update(broker_url=broker_url, task_always_eager=False)
+    reset_pools()
+    try:
+        yield app
+    finally:
+        app.conf.update(saved)
+        reset_pools()
+
+
+def skip_or_fail(reason: str) -> None:
+    """A test that needs a service skips on a laptop without it, but fails under CI."""
+    if IN_CI:
+        pytest.fail(f"CI=true but {reason}")
+    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session", autouse=True)

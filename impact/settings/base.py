@@ -99,9 +99,10 @@ STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=VAR_DIR / "media")
 
-# Celery: with a broker URL tasks go through it (Redis in production); without one
-# they run eagerly in the calling process, so the app needs no server to start.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+# Celery: Redis in production. The default is kombu's file-system transport, a broker
+# embedded in var/ that needs no server, so `make run` can run a worker and beat. An
+# empty value runs tasks eagerly in the calling process (no schedule then).
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
@@ -114,14 +115,40 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=25 
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=30 * 60)
 # Just above the longest task, so a message of a killed worker comes back soon;
 # kombu reads it from the transport options, not from a top-level setting.
-_VISIBILITY_TIMEOUT = CELERY_TASK_TIME_LIMIT + 5 * 60
-CELERY_BROKER_TRANSPORT_OPTIONS = {
+_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 5 * 60)
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
     "visibility_timeout": _VISIBILITY_TIMEOUT,
     "unacked_restore_interval": 2,
     "unacked_restore_throttle": 1,
 }
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": _VISIBILITY_TIMEOUT}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _BROKER_DIR = VAR_DIR / "celery"
+    # The file-system transport expects its folders to exist.
+    for _folder in ("messages", "processed"):
+        (_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS |= {
+        "data_folder_in": str(_BROKER_DIR / "messages"),
+        "data_folder_out": str(_BROKER_DIR / "messages"),
+        "processed_folder": str(_BROKER_DIR / "processed"),
+        "store_processed": False,
+    }
+CELERY_BEAT_SCHEDULE = {
+    "dispatch-due-feeds": {"task": "incidents.tasks.feeds_dispatch_due_task", "schedule": 60.0},
+    "requeue-stuck-ingestion-runs": {
+        "task": "incidents.tasks.ingestion_runs_requeue_stuck_task",
+        "schedule": 300.0,
+    },
+}
+
+# Ingestion limits
+INGESTION_MAX_BYTES = env.int("INGESTION_MAX_BYTES", default=500 * 1024 * 1024)
+INGESTION_FETCH_TIMEOUT = env.float("INGESTION_FETCH_TIMEOUT", default=30.0)
+INGESTION_BATCH_SIZE = env.int("INGESTION_BATCH_SIZE", default=1000)
+# A running ingestion that made no progress for this long is taken over by another worker.
+INGESTION_STALE_AFTER_SECONDS = env.int("INGESTION_STALE_AFTER_SECONDS", default=300)
+INGESTION_FETCH_RETRIES = env.int("INGESTION_FETCH_RETRIES", default=5)
 
 REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

@@ -14,6 +14,7 @@ from incidents.models.attacks import (
 )
 from incidents.models.base import LocationPrecision, VerificationStatus
 from incidents.models.disruptions import GrainDisruption, GrainShipment, ServiceDisruption
+from incidents.models.ingestion import Feed, FeedFormat, IngestionIssue, IngestionRun
 from incidents.models.places import Port, Region
 from incidents.models.sources import Source
 
@@ -21,9 +22,13 @@ __all__ = [
     "AttackWave",
     "AttackWaveWeapon",
     "DamagedAsset",
+    "Feed",
+    "FeedFormat",
     "GrainDisruption",
     "GrainShipment",
     "Incident",
+    "IngestionIssue",
+    "IngestionRun",
     "LocationPrecision",
     "Port",
     "Region",

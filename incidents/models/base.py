@@ -101,6 +101,20 @@ class ReviewedRecord(TimeStampedModel):
         help_text=_("The record's id in the external source, e.g. ACLED's event_id_cnty."),
     )
 
+    last_ingestion_run = models.ForeignKey(
+        "incidents.IngestionRun",
+        verbose_name=_("last written by ingestion run"),
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    is_curated = models.BooleanField(
+        _("edited by staff"),
+        default=False,
+        help_text=_("Edited by staff after ingestion: feeds no longer overwrite it."),
+    )
+
     objects = ReviewedManager()
 
     # Fields whose change on a verified record needs a recorded reason.

@@ -208,6 +208,19 @@ class GrainShipment(TimeStampedModel):
     )
     is_wfp = models.BooleanField(_("WFP charter"), default=False)
     external_source = models.CharField(_("external source"), max_length=64, default="jcc")
+    last_ingestion_run = models.ForeignKey(
+        "incidents.IngestionRun",
+        verbose_name=_("last written by ingestion run"),
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    is_curated = models.BooleanField(
+        _("edited by staff"),
+        default=False,
+        help_text=_("Edited by staff after ingestion: feeds no longer overwrite it."),
+    )
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
 

@@ -12,7 +12,7 @@ from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 
 from impact.celery import app
-from tests.conftest import IN_CI
+from tests.conftest import celery_through, skip_or_fail
 
 received: dict[str, threading.Event] = {}
 
@@ -31,18 +31,14 @@ def redis_url() -> str:
     try:
         redis.Redis.from_url(url, socket_connect_timeout=1).ping()
     except redis.exceptions.ConnectionError:
-        if IN_CI:
-            pytest.fail(f"CI=true but Redis is not reachable at {url}")
-        pytest.skip(f"Redis is not reachable at {url}")
+        skip_or_fail(f"Redis is not reachable at {url}")
     return url
 
 
 @pytest.fixture
 def redis_app(redis_url):
-    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
-    app.conf.update(broker_url=redis_url, task_always_eager=False)
-    yield app
-    app.conf.update(saved)
+    with celery_through(redis_url) as redis_app:
+        yield redis_app
 
 
 def test_reliability_settings_are_applied():
@@ -62,7 +58,7 @@ def test_tasks_run_eagerly_in_tests_unless_a_worker_is_started():
 
 
 @pytest.mark.redis
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_task_travels_through_redis_to_a_worker(redis_app):
     token = uuid.uuid4().hex
     received[token] = threading.Event()

@@ -1,0 +1,196 @@
+"""Admin for feeds and ingestion runs: configure, start, upload, and see what was refused."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from incidents.admin.review import HTTPS_URL_FIELDS
+from incidents.ingestion import services
+from incidents.models import Feed, IngestionIssue, IngestionRun
+from incidents.models.ingestion import RECORD_STATUS_CHOICES
+from incidents.tasks import ingestion_run_execute_task
+
+ISSUES_SHOWN = 25
+
+
+def _issues_link(run: IngestionRun, text: str) -> str:
+    url = reverse("admin:incidents_ingestionissue_changelist") + f"?run__id__exact={run.pk}"
+    return format_html('<a href="{}">{}</a>', url, text)
+
+
+@admin.register(Feed)
+class FeedAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "format",
+        "schedule_minutes",
+        "is_enabled",
+        "organisation",
+        "next_run_at",
+        "alert_flag",
+    ]
+    list_filter = ["format", "is_enabled", "schedule_minutes"]
+    search_fields = ["name", "slug", "url"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["next_run_at", "alert"]
+    actions = ["ingest_now"]
+    formfield_overrides = HTTPS_URL_FIELDS
+
+    @admin.display(description=_("alert"))
+    def alert_flag(self, feed: Feed) -> str:
+        return (
+            format_html('<strong class="errornote">⚠ {}</strong>', feed.alert) if feed.alert else ""
+        )
+
+    @admin.action(description=_("Ingest now"))
+    def ingest_now(self, request: HttpRequest, queryset: QuerySet[Feed]) -> None:
+        for feed in queryset:
+            run = services.ingestion_run_for_feed(
+                feed=feed, trigger=IngestionRun.Trigger.MANUAL, by=request.user
+            )
+            ingestion_run_execute_task.delay_on_commit(run.pk)
+            self.message_user(request, f"{feed}: ingestion queued.", messages.SUCCESS)
+
+
+class UploadForm(forms.ModelForm):
+    """Upload a file and ingest it like a feed would."""
+
+    file = forms.FileField(label=_("File"))
+
+    class Meta:
+        model = IngestionRun
+        fields = ["format", "feed", "external_source", "record_status", "organisation"]
+        help_texts = {
+            "external_source": _("Names the records' source, e.g. 'acled'; default by format."),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["external_source"].required = False
+        self.fields["record_status"] = forms.ChoiceField(
+            label=_("Status of new records"),
+            choices=RECORD_STATUS_CHOICES,
+        )
+
+
+@admin.register(IngestionRun)
+class IngestionRunAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "feed",
+        "format",
+        "status",
+        "rows_seen",
+        "created",
+        "updated",
+        "unchanged",
+        "rejected",
+        "skipped",
+        "warnings",
+        "rows_per_second",
+    ]
+    list_filter = ["status", "format", "trigger", "feed"]
+    list_select_related = ["feed"]
+    search_fields = ["location", "error", "=public_id"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "public_id",
+        "feed",
+        "format",
+        "external_source",
+        "location",
+        "payload",
+        "record_status",
+        "organisation",
+        "trigger",
+        "triggered_by",
+        "status",
+        "error",
+        "attempts",
+        "created_at",
+        "started_at",
+        "heartbeat_at",
+        "finished_at",
+        "summary",
+        "issues_preview",
+    ]
+    exclude = ["options", "rows_seen", "created", "updated", "unchanged", "rejected"]
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        if obj is None:
+            kwargs["form"] = UploadForm
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return ["file", "format", "feed", "external_source", "record_status", "organisation"]
+        return self.readonly_fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.readonly_fields if obj is not None else []
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        upload = form.cleaned_data["file"]
+        run = services.ingestion_run_create(
+            location=upload.name,
+            format=form.cleaned_data["format"],
+            trigger=IngestionRun.Trigger.UPLOAD,
+            feed=form.cleaned_data["feed"],
+            external_source=form.cleaned_data["external_source"],
+            record_status=form.cleaned_data["record_status"],
+            organisation=form.cleaned_data["organisation"],
+            by=request.user,
+            upload=upload,
+        )
+        ingestion_run_execute_task.delay_on_commit(run.pk)
+        obj.pk, obj.public_id = run.pk, run.public_id
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    @admin.display(description=_("summary"))
+    def summary(self, run: IngestionRun) -> str:
+        return run.summary
+
+    @admin.display(description=_("rows refused or flagged"))
+    def issues_preview(self, run: IngestionRun) -> str:
+        issues = list(run.issues.all()[:ISSUES_SHOWN])
+        if not issues:
+            return "-"
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+            ((i.row_number, i.get_level_display(), i.reason, i.raw) for i in issues),
+        )
+        total = run.issues.count()
+        link = _issues_link(run, _("all %(count)d issues") % {"count": total})
+        header = "<tr><th>Row</th><th>Level</th><th>Reason</th><th>Values</th></tr>"
+        return format_html("<table>{}{}</table>{}", format_html(header), rows, link)
+
+
+@admin.register(IngestionIssue)
+class IngestionIssueAdmin(admin.ModelAdmin):
+    list_display = ["run", "row_number", "level", "reason", "raw"]
+    list_filter = ["level", "run__feed"]
+    list_select_related = ["run", "run__feed"]
+    search_fields = ["reason"]
+    readonly_fields = ["run", "row_number", "level", "reason", "raw"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

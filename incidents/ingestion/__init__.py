@@ -1,0 +1,1 @@
+"""Taking in outside feeds: sources (I/O), parsers (pure), services (validate and upsert)."""

@@ -1,0 +1,271 @@
+"""The ingestion run: create it, execute it (resumably), and keep feeds on schedule.
+
+A run copies its payload into its own file first, so a run that is restarted after its
+worker died reads the same bytes and resumes after the last batch it committed: each
+batch and the run's counters are written in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping
+from itertools import islice
+from typing import Any, BinaryIO, cast
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import File
+from django.db import transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import Organisation, User
+from incidents.ingestion import sources
+from incidents.ingestion.gazetteer import NameIndex, Place
+from incidents.ingestion.parsers import parse
+from incidents.ingestion.records import Format, FormatError, ParsedRow
+from incidents.ingestion.writers import BatchOutcome, BatchWriter, IncidentWriter, ShipmentWriter
+from incidents.models import Feed, IngestionRun, Port, Region, VerificationStatus
+from incidents.services import AnyUser
+
+Progress = Callable[[int], None]
+DEFAULT_SOURCES = {
+    Format.IMPACT_CSV: "impact",
+    Format.IMPACT_JSON: "impact",
+    Format.HXL: "hxl",
+    Format.ACLED: "acled",
+    Format.JCC: "jcc",
+}
+_ZERO_ROWS_AFTER = 10  # rows a feed used to give before an empty run is worth an alert
+
+
+def region_index() -> NameIndex:
+    return NameIndex(
+        Place(id=region.pk, codes=(region.pcode, region.iso_code), names=region_names)
+        for region in Region.objects.all()
+        for region_names in [(region.name_en, region.name_uk, *region.alternative_names)]
+    )
+
+
+def port_index() -> NameIndex:
+    return NameIndex(
+        Place(id=port.pk, codes=(port.unlocode,), names=(port.name, port.name_uk, *names))
+        for port in Port.objects.all()
+        for names in [port.alternative_names]
+    )
+
+
+def ingestion_run_create(
+    *,
+    location: str,
+    format: str,
+    trigger: str,
+    feed: Feed | None = None,
+    external_source: str = "",
+    options: Mapping[str, Any] | None = None,
+    record_status: str = VerificationStatus.SUBMITTED,
+    organisation: Organisation | None = None,
+    by: AnyUser | None = None,
+    upload: File | None = None,
+) -> IngestionRun:
+    """Record a run to be executed; an uploaded file is stored with it right away."""
+    if format not in Format.__members__.values():
+        raise ValidationError({"format": f"Unknown format '{format}'."})
+    if record_status not in (VerificationStatus.SUBMITTED, VerificationStatus.VERIFIED):
+        raise ValidationError({"record_status": "New records are submitted or verified."})
+    if upload is None and "://" in location and not sources.is_url(location):
+        raise ValidationError({"location": "Only http and https URLs can be fetched."})
+    run = IngestionRun(
+        feed=feed,
+        format=format,
+        external_source=external_source or (feed.slug if feed else DEFAULT_SOURCES[Format(format)]),
+        location=location,
+        options=dict(options or {}),
+        record_status=record_status,
+        organisation=organisation,
+        trigger=trigger,
+        triggered_by=by if isinstance(by, User) else None,
+    )
+    if upload is not None:
+        run.payload.save(f"{run.public_id}-{upload.name}".replace("/", "_"), upload, save=False)
+    run.save()
+    return run
+
+
+def ingestion_run_for_feed(*, feed: Feed, trigger: str, by: AnyUser | None = None) -> IngestionRun:
+    upload = feed.upload if not feed.url and feed.upload else None
+    return ingestion_run_create(
+        location=feed.location,
+        format=feed.format,
+        trigger=trigger,
+        feed=feed,
+        options=feed.options,
+        record_status=feed.record_status,
+        organisation=feed.organisation,
+        by=by,
+        upload=File(upload.open("rb"), name=(upload.name or "upload").rsplit("/", 1)[-1])
+        if upload
+        else None,
+    )
+
+
+def _claim(run_id: int) -> bool:
+    """Take the run unless another worker is actively on it or it is finished."""
+    now = timezone.now()
+    stale = now - dt.timedelta(seconds=settings.INGESTION_STALE_AFTER_SECONDS)
+    claimable = Q(status=IngestionRun.Status.QUEUED) | Q(
+        status=IngestionRun.Status.RUNNING, heartbeat_at__lt=stale
+    )
+    return bool(
+        IngestionRun.objects.filter(claimable, pk=run_id).update(
+            status=IngestionRun.Status.RUNNING,
+            started_at=Coalesce(F("started_at"), Value(now)),
+            heartbeat_at=now,
+            attempts=F("attempts") + 1,
+        )
+    )
+
+
+def _store_payload(run: IngestionRun) -> None:
+    if run.payload:
+        return
+    with tempfile.TemporaryFile() as spool:
+        sources.store_payload(run.location, spool)
+        spool.seek(0)
+        run.payload.save(f"{run.public_id}.payload", File(spool), save=False)
+    IngestionRun.objects.filter(pk=run.pk).update(payload=run.payload.name)
+
+
+def _batches(rows: Iterator[ParsedRow], size: int) -> Iterator[list[ParsedRow]]:
+    while batch := list(islice(rows, size)):
+        yield batch
+
+
+def _writer(run: IngestionRun) -> BatchWriter:
+    if run.format == Format.JCC:
+        return ShipmentWriter(run=run, index=port_index())
+    return IncidentWriter(run=run, index=region_index())
+
+
+def _parser_options(run: IngestionRun) -> dict[str, Any]:
+    if run.format == Format.ACLED and run.options.get("acled_event_types"):
+        return {"event_types": run.options["acled_event_types"]}
+    return {}
+
+
+def _commit_batch(run: IngestionRun, writer: BatchWriter, batch: list[ParsedRow]) -> BatchOutcome:
+    with transaction.atomic():
+        outcome = writer.write(batch)
+        counts = outcome.counts()
+        IngestionRun.objects.filter(pk=run.pk).update(
+            rows_seen=F("rows_seen") + len(batch),
+            heartbeat_at=timezone.now(),
+            **{name: F(name) + value for name, value in counts.items()},
+        )
+    return outcome
+
+
+def _finish(run: IngestionRun, *, status: str, error: str = "", seconds: float = 0) -> None:
+    now = timezone.now()
+    IngestionRun.objects.filter(pk=run.pk).update(
+        status=status, error=error, finished_at=now, seconds=F("seconds") + seconds
+    )
+    run.refresh_from_db()
+    if run.feed_id:
+        feed_check_health(feed=run.feed)  # type: ignore[arg-type]
+
+
+def ingestion_run_execute(*, run_id: int, progress: Progress | None = None) -> IngestionRun:
+    """Execute (or resume) a run. Safe to call twice: a finished or busy run is left alone.
+
+    Raises ``TransientSourceError`` when the payload cannot be fetched now, after putting
+    the run back in the queue, so the caller can retry later.
+    """
+    if not _claim(run_id):
+        return IngestionRun.objects.get(pk=run_id)
+    run = IngestionRun.objects.select_related("feed", "triggered_by").get(pk=run_id)
+    started = time.monotonic()
+    try:
+        _store_payload(run)
+    except sources.TransientSourceError as error:
+        IngestionRun.objects.filter(pk=run.pk).update(
+            status=IngestionRun.Status.QUEUED, error=str(error)
+        )
+        raise
+    except sources.SourceError as error:
+        _finish(run, status=IngestionRun.Status.FAILED, error=str(error))
+        return run
+    writer = _writer(run)
+    try:
+        with run.payload.open("rb") as stream:
+            rows = parse(run.format, cast(BinaryIO, stream), **_parser_options(run))
+            for batch in _batches(islice(rows, run.rows_seen, None), settings.INGESTION_BATCH_SIZE):
+                _commit_batch(run, writer, batch)
+                if progress:
+                    progress(len(batch))
+    except FormatError as error:
+        _finish(run, status=IngestionRun.Status.FAILED, error=str(error))
+        return run
+    _finish(run, status=IngestionRun.Status.SUCCEEDED, seconds=time.monotonic() - started)
+    return run
+
+
+def ingestion_run_fail(*, run_id: int, error: str) -> None:
+    run = IngestionRun.objects.select_related("feed").get(pk=run_id)
+    if run.status not in (IngestionRun.Status.SUCCEEDED, IngestionRun.Status.FAILED):
+        if run.started_at is None:
+            IngestionRun.objects.filter(pk=run.pk).update(started_at=timezone.now())
+        _finish(run, status=IngestionRun.Status.FAILED, error=error)
+
+
+def feed_check_health(*, feed: Feed) -> None:
+    """Flag a feed whose last run failed, or came back empty when it used to give rows."""
+    finished = feed.runs.filter(
+        status__in=[IngestionRun.Status.SUCCEEDED, IngestionRun.Status.FAILED]
+    ).order_by("-finished_at")[:2]
+    latest, previous = (list(finished) + [None, None])[:2]
+    alert = ""
+    if latest is not None and latest.status == IngestionRun.Status.FAILED:
+        alert = f"Last run failed: {latest.error}"[:300]
+    elif (
+        latest is not None
+        and latest.rows_seen == 0
+        and previous is not None
+        and previous.rows_seen >= _ZERO_ROWS_AFTER
+    ):
+        alert = f"Last run returned no rows; the one before returned {previous.rows_seen}."
+    Feed.objects.filter(pk=feed.pk).update(alert=alert)
+
+
+def feeds_due(*, now: dt.datetime | None = None) -> list[IngestionRun]:
+    """Create runs for enabled feeds whose time has come; returns the runs to enqueue."""
+    now = now or timezone.now()
+    busy = IngestionRun.Status.QUEUED, IngestionRun.Status.RUNNING
+    runs = []
+    with transaction.atomic():
+        due = (
+            Feed.objects.select_for_update(skip_locked=True)
+            .filter(is_enabled=True, schedule_minutes__isnull=False)
+            .filter(Q(next_run_at__isnull=True) | Q(next_run_at__lte=now))
+            .exclude(runs__status__in=busy)
+        )
+        for feed in due:
+            runs.append(ingestion_run_for_feed(feed=feed, trigger=IngestionRun.Trigger.SCHEDULE))
+            feed.schedule_next(now)
+            feed.save(update_fields=["next_run_at", "updated_at"])
+    return runs
+
+
+def ingestion_runs_stuck(*, now: dt.datetime | None = None) -> list[int]:
+    """Runs that no worker is working on: queued for long, or running without progress."""
+    now = now or timezone.now()
+    stale = now - dt.timedelta(seconds=settings.INGESTION_STALE_AFTER_SECONDS)
+    return list(
+        IngestionRun.objects.filter(
+            Q(status=IngestionRun.Status.QUEUED, created_at__lt=stale)
+            | Q(status=IngestionRun.Status.RUNNING, heartbeat_at__lt=stale)
+        ).values_list("pk", flat=True)
+    )

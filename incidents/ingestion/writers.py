@@ -1,0 +1,361 @@
+"""Batch upserts of parsed records on their natural keys.
+
+One batch costs a constant number of queries whatever its size: one read of the rows it
+may update, bulk inserts and updates (with their history rows), and the same for an
+incident's sources and damaged assets. A record a human edited after ingestion
+(``is_curated``) is never overwritten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Model, Q
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from incidents.ingestion.gazetteer import Match, NameIndex
+from incidents.ingestion.parsers.impact import split_impact_key
+from incidents.ingestion.records import IncidentRecord, ParsedRow, ShipmentRecord
+from incidents.models import (
+    DamagedAsset,
+    GrainShipment,
+    Incident,
+    IngestionIssue,
+    IngestionRun,
+    Source,
+    VerificationStatus,
+)
+
+Key = tuple[Any, ...]
+
+
+@dataclass
+class BatchOutcome:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    skipped: int = 0
+    warnings: int = 0
+    issues: list[IngestionIssue] = field(default_factory=list)
+
+    def add(self, other: BatchOutcome) -> None:
+        for name in ("created", "updated", "unchanged", "rejected", "skipped", "warnings"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.issues += other.issues
+
+    def counts(self) -> dict[str, int]:
+        return {name: value for name, value in asdict(self).items() if name != "issues"}
+
+
+@dataclass
+class _Pending:
+    row: ParsedRow
+    key: Key
+    values: dict[str, Any]
+    children: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+class BatchWriter:
+    """Shared upsert logic; subclasses say how a record maps to a model row."""
+
+    model: type[Model]
+    compare_children: tuple[str, ...] = ()
+
+    def __init__(self, *, run: IngestionRun, index: NameIndex) -> None:
+        self.run = run
+        self.index = index
+        self.reason = f"Ingested by run {run.public_id}" + (
+            f" of feed {run.feed.name}" if run.feed_id and run.feed else ""
+        )
+
+    # -- per record ---------------------------------------------------------------------
+    def key_of(self, record: Any) -> Key:
+        raise NotImplementedError
+
+    def values_of(self, record: Any, pending: _Pending, outcome: BatchOutcome) -> str:
+        """Fill ``pending.values`` (and children); return an error text to reject the row."""
+        raise NotImplementedError
+
+    def existing(self, keys: Sequence[Key]) -> dict[Key, Any]:
+        raise NotImplementedError
+
+    def new_instance(self, pending: _Pending, now: Any) -> Model:
+        return self.model(**pending.values, last_ingestion_run=self.run)
+
+    def write_children(self, created: list[tuple[Model, _Pending]], replaced: list[Any]) -> None:
+        """Write sources/assets of new rows and replace those of changed rows."""
+
+    def children_of(self, instances: Iterable[Any]) -> dict[int, dict[str, list[dict]]]:
+        return {}
+
+    # -- batch ----------------------------------------------------------------------------
+    def issue(self, outcome: BatchOutcome, row: ParsedRow, level: str, reason: str) -> None:
+        outcome.issues.append(
+            IngestionIssue(
+                run=self.run, row_number=row.row_number, level=level, reason=reason, raw=row.raw
+            )
+        )
+        if level == IngestionIssue.Level.WARNING:
+            outcome.warnings += 1
+
+    def _prepare(self, rows: Sequence[ParsedRow], outcome: BatchOutcome) -> dict[Key, _Pending]:
+        pending: dict[Key, _Pending] = {}
+        for row in rows:
+            for warning in row.warnings:
+                self.issue(outcome, row, IngestionIssue.Level.WARNING, warning)
+            if row.skip_reason:
+                outcome.skipped += 1
+                continue
+            if row.error or row.record is None:
+                outcome.rejected += 1
+                self.issue(outcome, row, IngestionIssue.Level.REJECTED, row.error or "no record")
+                continue
+            item = _Pending(row=row, key=self.key_of(row.record), values={})
+            error = self.values_of(row.record, item, outcome)
+            if error:
+                outcome.rejected += 1
+                self.issue(outcome, row, IngestionIssue.Level.REJECTED, error)
+                continue
+            earlier = pending.pop(item.key, None)
+            if earlier is not None:
+                outcome.skipped += 1
+                reason = f"superseded by row {row.row_number} with the same id"
+                self.issue(outcome, earlier.row, IngestionIssue.Level.WARNING, reason)
+            pending[item.key] = item
+        return pending
+
+    def write(self, rows: Sequence[ParsedRow]) -> BatchOutcome:
+        """Write a batch; on a database error find and reject the rows that caused it."""
+        try:
+            with transaction.atomic():
+                return self._write(rows)
+        except IntegrityError as error:
+            if len(rows) == 1:
+                outcome = BatchOutcome(rejected=1)
+                self.issue(outcome, rows[0], IngestionIssue.Level.REJECTED, f"database: {error}")
+                return outcome
+        outcome = BatchOutcome()
+        for row in rows:
+            outcome.add(self.write([row]))
+        return outcome
+
+    def _write(self, rows: Sequence[ParsedRow]) -> BatchOutcome:
+        outcome = BatchOutcome()
+        pending = self._prepare(rows, outcome)
+        existing = self.existing(list(pending))
+        current_children = self.children_of(existing.values())
+        now = timezone.now()
+        to_create: list[tuple[Model, _Pending]] = []
+        to_update: list[Any] = []
+        replaced: list[tuple[Any, _Pending]] = []
+        changed_fields: set[str] = set()
+        for key, item in pending.items():
+            instance = existing.get(key)
+            if instance is None:
+                to_create.append((self.new_instance(item, now), item))
+                continue
+            if instance.is_curated:
+                outcome.skipped += 1
+                reason = "edited by staff after ingestion; the feed does not overwrite it"
+                self.issue(outcome, item.row, IngestionIssue.Level.WARNING, reason)
+                continue
+            changed = [
+                name for name, value in item.values.items() if getattr(instance, name) != value
+            ]
+            children_changed = any(
+                current_children.get(instance.pk, {}).get(name, []) != item.children.get(name, [])
+                for name in self.compare_children
+            )
+            if not changed and not children_changed:
+                outcome.unchanged += 1
+                continue
+            for name in changed:
+                setattr(instance, name, item.values[name])
+            instance.updated_at = now
+            instance.last_ingestion_run = self.run
+            changed_fields.update(changed)
+            to_update.append(instance)
+            if children_changed:
+                replaced.append((instance, item))
+        self._save(to_create, to_update, changed_fields)
+        self.write_children(to_create, replaced)
+        outcome.created += len(to_create)
+        outcome.updated += len(to_update)
+        IngestionIssue.objects.bulk_create(outcome.issues)
+        return outcome
+
+    def _save(self, to_create: list, to_update: list, changed_fields: set[str]) -> None:
+        user = self.run.triggered_by
+        if to_create:
+            bulk_create_with_history(
+                [instance for instance, _ in to_create],
+                self.model,
+                default_user=user,
+                default_change_reason=self.reason,
+            )
+        if to_update:
+            bulk_update_with_history(
+                to_update,
+                self.model,
+                [*sorted(changed_fields), "updated_at", "last_ingestion_run"],
+                default_user=user,
+                default_change_reason=self.reason,
+            )
+
+
+def _sorted_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Children compare as sets: order them by their values (None-safe)."""
+    return sorted(rows, key=lambda row: repr(sorted(row.items())))
+
+
+def _child_rows(records: Iterable[Any]) -> list[dict[str, Any]]:
+    return _sorted_rows(asdict(record) for record in records)
+
+
+class IncidentWriter(BatchWriter):
+    model = Incident
+    compare_children = ("sources", "assets")
+    SOURCE_FIELDS = ("name", "kind", "title", "url", "published_on")
+    ASSET_FIELDS = ("asset_type", "name", "count", "damage_level", "notes")
+
+    def key_of(self, record: IncidentRecord) -> Key:
+        if self.run.format.startswith("impact"):
+            return split_impact_key(record.external_id)
+        return (self.run.external_source, record.external_id)
+
+    def values_of(self, record: IncidentRecord, pending: _Pending, outcome: BatchOutcome) -> str:
+        resolution = self.index.resolve(record.region_ref)
+        if resolution.match == Match.UNKNOWN:
+            return f"region: '{record.region_ref}' is not a known region"
+        if resolution.match == Match.NOT_A_REGION:
+            reason = f"'{record.region_ref}' is not a region; kept without a region"
+            self.issue(outcome, pending.row, IngestionIssue.Level.WARNING, reason)
+        external_source, external_id = pending.key
+        pending.values = {
+            "external_source": external_source,
+            "external_id": external_id,
+            "region_id": resolution.id,
+            **{
+                name: getattr(record, name)
+                for name in [
+                    "occurred_on",
+                    "occurred_at",
+                    "date_precision",
+                    "settlement",
+                    "latitude",
+                    "longitude",
+                    "location_precision",
+                    "incident_type",
+                    "weapons_launched",
+                    "weapons_intercepted",
+                    "killed",
+                    "injured",
+                    "children_killed",
+                    "children_injured",
+                    "description",
+                ]
+            },
+        }
+        pending.children = {
+            "sources": _child_rows(record.sources),
+            "assets": _child_rows(record.assets),
+        }
+        return ""
+
+    def existing(self, keys: Sequence[Key]) -> dict[Key, Any]:
+        by_source: dict[str, list[str]] = {}
+        for source, external_id in keys:
+            by_source.setdefault(source, []).append(external_id)
+        condition = Q(pk__in=[])
+        for source, ids in by_source.items():
+            condition |= Q(external_source=source, external_id__in=ids)
+        # Repeating the unique index's condition lets SQLite use that partial index.
+        incidents = Incident.objects.filter(condition).exclude(external_id="")
+        return {(found.external_source, found.external_id): found for found in incidents}
+
+    def new_instance(self, pending: _Pending, now: Any) -> Model:
+        status = self.run.record_status
+        return Incident(
+            **pending.values,
+            last_ingestion_run=self.run,
+            organisation_id=self.run.organisation_id,
+            status=status,
+            verified_at=now if status == VerificationStatus.VERIFIED else None,
+        )
+
+    def children_of(self, instances: Iterable[Any]) -> dict[int, dict[str, list[dict]]]:
+        ids = [instance.pk for instance in instances]
+        found: dict[int, dict[str, list[dict]]] = {}
+        if not ids:
+            return found
+        for name, model, fields in (
+            ("sources", Source, self.SOURCE_FIELDS),
+            ("assets", DamagedAsset, self.ASSET_FIELDS),
+        ):
+            for row in model.objects.filter(incident_id__in=ids).values("incident_id", *fields):
+                found.setdefault(row.pop("incident_id"), {}).setdefault(name, []).append(row)
+        return {
+            pk: {name: _sorted_rows(rows) for name, rows in children.items()}
+            for pk, children in found.items()
+        }
+
+    def write_children(self, created: list[tuple[Model, _Pending]], replaced: list[Any]) -> None:
+        if replaced:
+            ids = [instance.pk for instance, _ in replaced]
+            Source.objects.filter(incident_id__in=ids).delete()
+            DamagedAsset.objects.filter(incident_id__in=ids).delete()
+        sources, assets = [], []
+        for instance, item in [*created, *replaced]:
+            sources += [Source(incident=instance, **row) for row in item.children["sources"]]
+            assets += [DamagedAsset(incident=instance, **row) for row in item.children["assets"]]
+        # Without history rows of their own: they are the feed's, written with their
+        # incident, whose history names the run; the cost of ingestion halves.
+        Source.objects.bulk_create(sources)
+        DamagedAsset.objects.bulk_create(assets)
+
+
+class ShipmentWriter(BatchWriter):
+    model = GrainShipment
+
+    def key_of(self, record: ShipmentRecord) -> Key:
+        return (
+            self.run.external_source,
+            record.voyage_number,
+            record.commodity,
+            record.destination_country,
+        )
+
+    def values_of(self, record: ShipmentRecord, pending: _Pending, outcome: BatchOutcome) -> str:
+        resolution = self.index.resolve(record.departure_port_ref)
+        if resolution.match != Match.FOUND:
+            return f"departure port: '{record.departure_port_ref}' is not a known port"
+        pending.values = {
+            "external_source": self.run.external_source,
+            "voyage_number": record.voyage_number,
+            "commodity": record.commodity,
+            "destination_country": record.destination_country,
+            "departure_port_id": resolution.id,
+            "is_additional_cargo": record.is_additional_cargo,
+            "vessel_name": record.vessel_name,
+            "imo": record.imo,
+            "departed_on": record.departed_on,
+            "tonnes": record.tonnes,
+            "income_group": record.income_group,
+            "is_wfp": record.is_wfp,
+        }
+        return ""
+
+    def existing(self, keys: Sequence[Key]) -> dict[Key, Any]:
+        voyages = {key[1] for key in keys}
+        shipments = GrainShipment.objects.filter(
+            external_source=self.run.external_source, voyage_number__in=voyages
+        )
+        return {
+            (s.external_source, s.voyage_number, s.commodity, s.destination_country): s
+            for s in shipments
+        }

@@ -1,0 +1,44 @@
+"""Celery tasks: thin wrappers that take ids and call one service each."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+
+from incidents.ingestion import services
+from incidents.ingestion.sources import TransientSourceError
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
+def ingestion_run_execute_task(self, run_id: int) -> str:  # type: ignore[no-untyped-def]
+    try:
+        run = services.ingestion_run_execute(run_id=run_id)
+    except TransientSourceError as error:
+        if self.request.retries >= settings.INGESTION_FETCH_RETRIES:
+            services.ingestion_run_fail(run_id=run_id, error=f"Gave up after retries: {error}")
+            return "failed"
+        # Back off 30 s, 60 s, 120 s, ... between fetch attempts.
+        raise self.retry(exc=error, countdown=30 * 2**self.request.retries) from error
+    return f"{run.status}: {run.summary}"
+
+
+@shared_task
+def feeds_dispatch_due_task() -> int:
+    runs = services.feeds_due()
+    for run in runs:
+        ingestion_run_execute_task.delay_on_commit(run.pk)
+    return len(runs)
+
+
+@shared_task
+def ingestion_runs_requeue_stuck_task() -> int:
+    """A broker can lose a message; the run row in the database cannot."""
+    stuck = services.ingestion_runs_stuck()
+    for run_id in stuck:
+        logger.warning("Re-sending ingestion run %s, which no worker is working on", run_id)
+        ingestion_run_execute_task.delay(run_id)
+    return len(stuck)

@@ -231,10 +231,20 @@ def record_update(
         return record
     for name in changed:
         setattr(record, name, data[name])
+    curated = mark_curated(record)
     _record_author(record, by=by, reason=reason.strip())
     record.full_clean()
-    record.save(update_fields=[*changed, "updated_at"])
+    record.save(update_fields=[*changed, *curated, "updated_at"])
     return record
+
+
+def mark_curated(record: Any) -> list[str]:
+    """A record from a feed that staff edit is theirs from now on: feeds stop overwriting it.
+    Returns the fields to save."""
+    if record.external_source and not record.is_curated:
+        record.is_curated = True
+        return ["is_curated"]
+    return []
 
 
 def record_prepare_new(*, record: ReviewedModel, by: AnyUser) -> ReviewedModel:

@@ -148,6 +148,8 @@ class ReviewedRecordAdmin(ScopedHistoryAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: forms.ModelForm, change: bool):
         if not change:
             services.record_prepare_new(record=obj, by=request.user)
+        elif form.changed_data:
+            services.mark_curated(obj)
         reason = form.cleaned_data.get(CHANGE_REASON_FIELD, "").strip()
         obj._change_reason = reason or None
         super().save_model(request, obj, form, change)

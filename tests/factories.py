@@ -110,7 +110,7 @@ class GrainShipmentFactory(factory.django.DjangoModelFactory):
 
     voyage_number = factory.Sequence(lambda n: n + 1)
     vessel_name = "RAZONI"
-    imo = "9086758"
+    imo = "9223423"
     departure_port = factory.LazyFunction(port)
     departed_on = dt.date(2022, 8, 1)
     commodity = "Corn"

@@ -18,11 +18,12 @@ def ingestion_run_execute_task(self, run_id: int) -> str:  # type: ignore[no-unt
     try:
         run = services.ingestion_run_execute(run_id=run_id)
     except TransientSourceError as error:
-        if self.request.retries >= settings.INGESTION_FETCH_RETRIES:
+        # Without a worker (eager mode) there is nobody to retry later.
+        if self.request.is_eager or self.request.retries >= settings.INGESTION_FETCH_RETRIES:
             services.ingestion_run_fail(run_id=run_id, error=f"Gave up after retries: {error}")
             return "failed"
-        # Back off 30 s, 60 s, 120 s, ... between fetch attempts.
-        raise self.retry(exc=error, countdown=30 * 2**self.request.retries) from error
+        countdown = services.retry_delay(self.request.retries)
+        raise self.retry(exc=error, countdown=countdown) from error
     return f"{run.status}: {run.summary}"
 
 

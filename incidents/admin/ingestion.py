@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -50,12 +51,16 @@ class FeedAdmin(admin.ModelAdmin):
             format_html('<strong class="errornote">⚠ {}</strong>', feed.alert) if feed.alert else ""
         )
 
-    @admin.action(description=_("Ingest now"))
+    @admin.action(description=_("Ingest now"), permissions=["change"])
     def ingest_now(self, request: HttpRequest, queryset: QuerySet[Feed]) -> None:
         for feed in queryset:
-            run = services.ingestion_run_for_feed(
-                feed=feed, trigger=IngestionRun.Trigger.MANUAL, by=request.user
-            )
+            try:
+                run = services.ingestion_run_for_feed(
+                    feed=feed, trigger=IngestionRun.Trigger.MANUAL, by=request.user
+                )
+            except ValidationError as error:
+                self.message_user(request, f"{feed}: {'; '.join(error.messages)}", messages.ERROR)
+                continue
             ingestion_run_execute_task.delay_on_commit(run.pk)
             self.message_user(request, f"{feed}: ingestion queued.", messages.SUCCESS)
 
@@ -177,8 +182,14 @@ class IngestionRunAdmin(admin.ModelAdmin):
         )
         total = run.issues.count()
         link = _issues_link(run, _("all %(count)d issues") % {"count": total})
-        header = "<tr><th>Row</th><th>Level</th><th>Reason</th><th>Values</th></tr>"
-        return format_html("<table>{}{}</table>{}", format_html(header), rows, link)
+        header = format_html(
+            "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+            _("Row"),
+            _("Level"),
+            _("Reason"),
+            _("Values"),
+        )
+        return format_html("<table>{}{}</table>{}", header, rows, link)
 
 
 @admin.register(IngestionIssue)

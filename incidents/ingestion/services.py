@@ -40,6 +40,7 @@ DEFAULT_SOURCES = {
     Format.JCC: "jcc",
 }
 _ZERO_ROWS_AFTER = 10  # rows a feed used to give before an empty run is worth an alert
+RETRY_DELAY_CAP_SECONDS = 600
 
 
 def region_index() -> NameIndex:
@@ -96,20 +97,27 @@ def ingestion_run_create(
 
 
 def ingestion_run_for_feed(*, feed: Feed, trigger: str, by: AnyUser | None = None) -> IngestionRun:
-    upload = feed.upload if not feed.url and feed.upload else None
-    return ingestion_run_create(
-        location=feed.location,
-        format=feed.format,
-        trigger=trigger,
-        feed=feed,
-        options=feed.options,
-        record_status=feed.record_status,
-        organisation=feed.organisation,
-        by=by,
-        upload=File(upload.open("rb"), name=(upload.name or "upload").rsplit("/", 1)[-1])
-        if upload
-        else None,
-    )
+    """A run of the feed's URL, or of a copy of its uploaded file."""
+    arguments: dict[str, Any] = {
+        "location": feed.location,
+        "format": feed.format,
+        "trigger": trigger,
+        "feed": feed,
+        "options": feed.options,
+        "record_status": feed.record_status,
+        "organisation": feed.organisation,
+        "by": by,
+    }
+    if feed.url or not feed.upload:
+        return ingestion_run_create(**arguments)
+    try:
+        with feed.upload.open("rb") as handle:
+            name = (feed.upload.name or "upload").rsplit("/", 1)[-1]
+            return ingestion_run_create(**arguments, upload=File(handle, name=name))
+    except OSError as error:
+        raise ValidationError(
+            {"upload": f"The feed's uploaded file cannot be read: {error.strerror or error}"}
+        ) from error
 
 
 def _claim(run_id: int) -> bool:
@@ -192,7 +200,7 @@ def ingestion_run_execute(*, run_id: int, progress: Progress | None = None) -> I
         _store_payload(run)
     except sources.TransientSourceError as error:
         IngestionRun.objects.filter(pk=run.pk).update(
-            status=IngestionRun.Status.QUEUED, error=str(error)
+            status=IngestionRun.Status.QUEUED, error=str(error), heartbeat_at=timezone.now()
         )
         raise
     except sources.SourceError as error:
@@ -253,9 +261,16 @@ def feeds_due(*, now: dt.datetime | None = None) -> list[IngestionRun]:
             .exclude(runs__status__in=busy)
         )
         for feed in due:
-            runs.append(ingestion_run_for_feed(feed=feed, trigger=IngestionRun.Trigger.SCHEDULE))
+            # One broken feed must not hold back the others: it gets an alert instead.
+            try:
+                with transaction.atomic():
+                    runs.append(
+                        ingestion_run_for_feed(feed=feed, trigger=IngestionRun.Trigger.SCHEDULE)
+                    )
+            except ValidationError as error:
+                feed.alert = "; ".join(error.messages)[:300]
             feed.schedule_next(now)
-            feed.save(update_fields=["next_run_at", "updated_at"])
+            feed.save(update_fields=["next_run_at", "alert", "updated_at"])
     return runs
 
 
@@ -263,9 +278,18 @@ def ingestion_runs_stuck(*, now: dt.datetime | None = None) -> list[int]:
     """Runs that no worker is working on: queued for long, or running without progress."""
     now = now or timezone.now()
     stale = now - dt.timedelta(seconds=settings.INGESTION_STALE_AFTER_SECONDS)
+    # A queued run may be waiting for a fetch retry; it is stuck only past the longest wait.
+    forgotten = stale - dt.timedelta(seconds=RETRY_DELAY_CAP_SECONDS)
     return list(
-        IngestionRun.objects.filter(
-            Q(status=IngestionRun.Status.QUEUED, created_at__lt=stale)
+        IngestionRun.objects.annotate(touched_at=Coalesce("heartbeat_at", "created_at"))
+        .filter(
+            Q(status=IngestionRun.Status.QUEUED, touched_at__lt=forgotten)
             | Q(status=IngestionRun.Status.RUNNING, heartbeat_at__lt=stale)
-        ).values_list("pk", flat=True)
+        )
+        .values_list("pk", flat=True)
     )
+
+
+def retry_delay(attempt: int) -> int:
+    """Seconds before fetch attempt ``attempt + 1``: 30, 60, 120, ... at most 10 minutes."""
+    return min(30 * 2**attempt, RETRY_DELAY_CAP_SECONDS)

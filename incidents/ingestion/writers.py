@@ -212,12 +212,13 @@ class BatchWriter:
         columns = ", ".join(connection.ops.quote_name(column) for column in copied)
         placeholders = ", ".join(["%s"] * len(ids))
         now = connection.ops.adapt_datetimefield_value(timezone.now())
+        quote = connection.ops.quote_name
+        key = quote(self.model._meta.pk.column or "id")
         sql = (
-            f"INSERT INTO {connection.ops.quote_name(history._meta.db_table)} "
+            f"INSERT INTO {quote(history._meta.db_table)} "
             f"({columns}, history_date, history_change_reason, history_type, history_user_id) "
             f"SELECT {columns}, %s, %s, %s, %s "
-            f"FROM {connection.ops.quote_name(self.model._meta.db_table)} "
-            f"WHERE {connection.ops.quote_name(self.model._meta.pk.column)} IN ({placeholders})"
+            f"FROM {quote(self.model._meta.db_table)} WHERE {key} IN ({placeholders})"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, [now, self.reason, history_type, self.run.triggered_by_id, *ids])

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
@@ -47,15 +48,18 @@ class Command(BaseCommand):
             if organisation is None:
                 raise CommandError(f"No organisation with slug '{options['organisation']}'.")
         event_types = [t.strip() for t in options["acled_event_types"].split(",") if t.strip()]
-        run = services.ingestion_run_create(
-            location=options["location"],
-            format=options["format"],
-            trigger=IngestionRun.Trigger.COMMAND,
-            external_source=options["source"],
-            options={"acled_event_types": event_types} if event_types else {},
-            record_status=options["status"],
-            organisation=organisation,
-        )
+        try:
+            run = services.ingestion_run_create(
+                location=options["location"],
+                format=options["format"],
+                trigger=IngestionRun.Trigger.COMMAND,
+                external_source=options["source"],
+                options={"acled_event_types": event_types} if event_types else {},
+                record_status=options["status"],
+                organisation=organisation,
+            )
+        except ValidationError as error:
+            raise CommandError("; ".join(error.messages)) from error
         show_bar = options["verbosity"] > 0
         with tqdm(unit=" rows", disable=not show_bar, file=self.stderr._out) as bar:
             try:

@@ -25,16 +25,24 @@ def celery_through(broker_url: str) -> Iterator[Celery]:
     """Send tasks through a real broker for the duration, then go back to eager mode.
 
     Celery caches its connection and producer pools, so they are dropped on each switch:
-    otherwise tasks would still go to the previous broker.
+    otherwise tasks would still go to the previous broker. And Celery prefers the
+    CELERY_BROKER_URL environment variable to ``broker_url``, but not to the read and
+    write URLs, so those are set.
     """
-    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
+    keys = ("broker_url", "broker_read_url", "broker_write_url", "task_always_eager")
+    saved = {key: app.conf.get(key) for key in keys}
 
     def reset_pools() -> None:
         app._pool = None
         app.amqp._producer_pool = None
         kombu.pools.reset()
 
-    app.conf.update(broker_url=broker_url, task_always_eager=False)
+    app.conf.update(
+        broker_url=broker_url,
+        broker_read_url=broker_url,
+        broker_write_url=broker_url,
+        task_always_eager=False,
+    )
     reset_pools()
     try:
         yield app

@@ -194,7 +194,9 @@ class BatchWriter:
             self._record_history([obj.pk for obj in created], "+")
         if to_update:
             fields = [*sorted(changed_fields), "updated_at", "last_ingestion_run"]
-            self.model._default_manager.bulk_update(to_update, fields)
+            # bulk_update writes CASE WHEN id = ... per field, which every row evaluates:
+            # small batches keep that from growing with the square of the batch.
+            self.model._default_manager.bulk_update(to_update, fields, batch_size=100)
             self._record_history([obj.pk for obj in to_update], "~")
 
     def _record_history(self, ids: list[int], history_type: str) -> None:

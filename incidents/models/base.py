@@ -132,8 +132,10 @@ class ReviewedRecord(TimeStampedModel):
         """Database rules of the review gate, named after the concrete model."""
         return [
             models.UniqueConstraint(fields=["public_id"], name=f"{prefix}_public_id_unique"),
+            # external_id leads: lookups of a batch of ids by it stay index scans even
+            # when the table has grown past its statistics after a large load.
             models.UniqueConstraint(
-                fields=["external_source", "external_id"],
+                fields=["external_id", "external_source"],
                 condition=~Q(external_id=""),
                 name=f"{prefix}_external_key_unique",
             ),

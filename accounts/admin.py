@@ -5,8 +5,9 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db import models
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
+from rest_framework_api_key.admin import APIKeyModelAdmin
 
-from accounts.models import Organisation, User
+from accounts.models import Organisation, OrganisationAPIKey, User
 
 
 @admin.register(Organisation)
@@ -46,3 +47,13 @@ class UserAdmin(BaseUserAdmin):
     @admin.display(description=_("roles"))
     def role_names(self, obj: User) -> str:
         return ", ".join(group.name for group in obj.groups.all())
+
+
+@admin.register(OrganisationAPIKey)
+class OrganisationAPIKeyAdmin(APIKeyModelAdmin):
+    """Staff issue keys here; the key is shown once, only its hash is stored."""
+
+    list_display = (*APIKeyModelAdmin.list_display, "organisation", "scope")  # type: ignore[assignment]
+    list_filter = (*APIKeyModelAdmin.list_filter, "organisation", "scope")  # type: ignore[assignment]
+    list_select_related = ["organisation"]
+    search_fields = (*APIKeyModelAdmin.search_fields, "organisation__name")  # type: ignore[assignment]

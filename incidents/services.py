@@ -23,7 +23,13 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import ACCESS_ALL_ORGANISATIONS
-from incidents.models import GrainDisruption, Incident, ServiceDisruption, VerificationStatus
+from incidents.models import (
+    GrainDisruption,
+    Incident,
+    ServiceDisruption,
+    Source,
+    VerificationStatus,
+)
 
 ReviewedModel: TypeAlias = Incident | ServiceDisruption | GrainDisruption
 AnyUser: TypeAlias = User | AnonymousUser
@@ -55,7 +61,10 @@ def can_edit_record(*, user: AnyUser, record: ReviewedModel) -> bool:
         return False
     if user_sees_all_organisations(user):
         return True
-    return _is_own(user, record) and record.status == VerificationStatus.DRAFT
+    editable = [VerificationStatus.DRAFT]
+    if getattr(user, "edits_submissions", False):
+        editable.append(VerificationStatus.SUBMITTED)
+    return _is_own(user, record) and record.status in editable
 
 
 def can_review_record(*, user: AnyUser, record: ReviewedModel) -> bool:
@@ -273,4 +282,20 @@ def incident_create(*, by: AnyUser, data: Mapping[str, Any]) -> Incident:
     assert isinstance(incident, Incident)
     incident.full_clean()
     incident.save()
+    return incident
+
+
+@transaction.atomic
+def incident_report(
+    *, by: AnyUser, data: Mapping[str, Any], sources: Iterable[Mapping[str, Any]] = ()
+) -> Incident:
+    """A report sent from outside the admin, with its sources. A partner application's
+    report goes straight to review (submitted); a staff member's stays a draft."""
+    incident = incident_create(by=by, data=data)
+    for values in sources:
+        source = Source(incident=incident, **values)
+        source.full_clean()
+        source.save()
+    if getattr(by, "edits_submissions", False):
+        record_submit(record=incident, by=by)
     return incident

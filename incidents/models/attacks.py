@@ -14,6 +14,7 @@ from incidents.models.base import (
     ReviewedRecord,
     TimeStampedModel,
     coordinate_constraints,
+    history_user,
     latitude_field,
     longitude_field,
 )
@@ -42,7 +43,7 @@ class AttackWave(TimeStampedModel):
     source_name = models.CharField(_("source"), max_length=200, blank=True)
     source_url = models.URLField(_("source URL"), max_length=500, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["-started_at"]
@@ -73,7 +74,7 @@ class AttackWaveWeapon(TimeStampedModel):
     launched = models.PositiveIntegerField(_("launched"))
     intercepted = models.PositiveIntegerField(_("intercepted"), default=0)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=history_user)
 
     class Meta:
         ordering = ["wave", "weapon_type"]
@@ -161,7 +162,7 @@ class Incident(ReviewedRecord):
     children_injured = models.PositiveIntegerField(_("children injured"), default=0)
     description = models.TextField(_("description"), blank=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(get_user=history_user, excluded_fields=["updated_at"])
 
     FIGURE_FIELDS = (
         "killed",
@@ -268,7 +269,7 @@ class DamagedAsset(TimeStampedModel):
     )
     notes = models.TextField(_("notes"), blank=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(get_user=history_user, excluded_fields=["updated_at"])
 
     FIGURE_FIELDS = ("count", "damage_level")
 

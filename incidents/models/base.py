@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -192,3 +193,10 @@ def longitude_field() -> models.DecimalField:
     return models.DecimalField(
         _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
     )
+
+
+def history_user(request: object = None, **kwargs: object) -> object:
+    """Who an edit is recorded for: a staff user, never a partner application's key
+    (whose changes carry the key in their change reason instead)."""
+    user = getattr(request, "user", None)
+    return user if isinstance(user, AbstractBaseUser) and user.is_authenticated else None

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from incidents.models.attacks import DamagedAsset, Incident
-from incidents.models.base import ReviewedQuerySet, ReviewedRecord, TimeStampedModel
+from incidents.models.base import ReviewedQuerySet, ReviewedRecord, TimeStampedModel, history_user
 from incidents.models.places import Port, Region
 
 
@@ -68,7 +68,7 @@ class ServiceDisruption(ReviewedRecord):
     description = models.TextField(_("description"), blank=True)
 
     objects = ServiceDisruptionManager()  # type: ignore[misc,assignment]
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(get_user=history_user, excluded_fields=["updated_at"])
 
     FIGURE_FIELDS = ("people_affected", "households_affected")
 
@@ -141,7 +141,7 @@ class GrainDisruption(ReviewedRecord):
     )
     description = models.TextField(_("description"), blank=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(get_user=history_user, excluded_fields=["updated_at"])
 
     FIGURE_FIELDS = ("grain_destroyed_tonnes", "export_capacity_lost_tonnes")
 
@@ -222,7 +222,7 @@ class GrainShipment(TimeStampedModel):
         help_text=_("Edited by staff after ingestion: feeds no longer overwrite it."),
     )
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(get_user=history_user, excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["-departed_on", "voyage_number", "commodity"]

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from incidents.models.attacks import Incident
-from incidents.models.base import TimeStampedModel
+from incidents.models.base import TimeStampedModel, history_user
 from incidents.models.disruptions import GrainDisruption, ServiceDisruption
 
 SOURCE_PARENT_FIELDS = ("incident", "service_disruption", "grain_disruption")
@@ -66,7 +66,7 @@ class Source(TimeStampedModel):
     url = models.URLField(_("URL"), max_length=500, blank=True)
     published_on = models.DateField(_("publication date"), null=True, blank=True)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(get_user=history_user, excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["published_on", "id"]

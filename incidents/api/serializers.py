@@ -1,0 +1,303 @@
+"""Output and input shapes of the partner API.
+
+Reporter identities (``created_by``) and review internals never appear; records are
+identified by their public UUID. Writes go through an input serializer, then a service.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from incidents.models import (
+    AttackWave,
+    AttackWaveWeapon,
+    DamagedAsset,
+    Feed,
+    GrainDisruption,
+    GrainShipment,
+    Incident,
+    IngestionRun,
+    Region,
+    ServiceDisruption,
+    Source,
+)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class RegionCodeField(serializers.RelatedField):
+    """A region given and shown by P-code; ISO 3166-2 codes are accepted on input."""
+
+    default_error_messages = {"unknown": _("'{value}' is not a known P-code or ISO code.")}
+
+    def __init__(self, **kwargs: Any) -> None:
+        if not kwargs.get("read_only"):
+            kwargs.setdefault("queryset", Region.objects.all())
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> str:
+        return value.pcode
+
+    def to_internal_value(self, data: Any) -> Region:
+        code = str(data).strip()
+        matching = Region.objects.filter(Q(pcode__iexact=code) | Q(iso_code__iexact=code))
+        region = matching.first()
+        if region is None:
+            self.fail("unknown", value=code)
+        return region
+
+
+class RegionSerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField[Region](slug_field="pcode", read_only=True)  # type: ignore[assignment]
+
+    class Meta:
+        model = Region
+        fields = [
+            "pcode",
+            "iso_code",
+            "name_en",
+            "name_uk",
+            "level",
+            "unit_type",
+            "parent",
+            "population",
+            "latitude",
+            "longitude",
+            "updated_at",
+        ]
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    incident = serializers.UUIDField(source="incident.public_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Source
+        fields = ["id", "incident", "name", "kind", "title", "url", "published_on", "updated_at"]
+        read_only_fields = ["id", "incident", "updated_at"]
+
+
+class DamagedAssetSerializer(serializers.ModelSerializer):
+    incident = serializers.UUIDField(source="incident.public_id", read_only=True)
+
+    class Meta:
+        model = DamagedAsset
+        fields = ["id", "incident", "asset_type", "name", "count", "damage_level", "notes"]
+        read_only_fields = ["id", "incident"]
+
+
+REVIEW_OUTPUT = ["status", "organisation", "verified_at", "updated_at"]
+
+
+class ServiceDisruptionSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    region = RegionCodeField(read_only=True)
+    incident = serializers.UUIDField(source="incident.public_id", read_only=True, allow_null=True)
+    organisation = serializers.CharField(source="organisation.name", read_only=True, default="")
+
+    class Meta:
+        model = ServiceDisruption
+        fields = [
+            "id",
+            "service",
+            "region",
+            "settlement",
+            "facility",
+            "incident",
+            "people_affected",
+            "households_affected",
+            "started_at",
+            "restored_at",
+            "description",
+            *REVIEW_OUTPUT,
+        ]
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    """The flat shape of lists and exports."""
+
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    region = RegionCodeField(read_only=True)
+    organisation = serializers.CharField(source="organisation.name", read_only=True, default="")
+
+    class Meta:
+        model = Incident
+        fields = [
+            "id",
+            "external_source",
+            "external_id",
+            "occurred_on",
+            "occurred_at",
+            "date_precision",
+            "region",
+            "settlement",
+            "latitude",
+            "longitude",
+            "location_precision",
+            "incident_type",
+            "weapons_launched",
+            "weapons_intercepted",
+            "killed",
+            "injured",
+            "children_killed",
+            "children_injured",
+            "description",
+            *REVIEW_OUTPUT,
+        ]
+
+
+class IncidentDetailSerializer(IncidentSerializer):
+    assets = DamagedAssetSerializer(many=True, read_only=True)
+    disruptions = ServiceDisruptionSerializer(many=True, read_only=True)
+    sources = SourceSerializer(many=True, read_only=True)
+
+    class Meta(IncidentSerializer.Meta):
+        fields = [*IncidentSerializer.Meta.fields, "assets", "disruptions", "sources"]
+
+
+class SourceInputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Source
+        fields = ["name", "kind", "title", "url", "published_on"]
+
+
+class IncidentInputSerializer(serializers.ModelSerializer):
+    """What a partner may send. Status, organisation and review fields are not among them:
+    sending one is an error, so nobody believes they set it."""
+
+    PROTECTED = frozenset(
+        {"id", "status", "organisation", "verified_by", "verified_at", "created_by"}
+    )
+    region = RegionCodeField(required=False, allow_null=True)
+    sources = SourceInputSerializer(many=True, required=False)
+
+    class Meta:
+        model = Incident
+        fields = [
+            "occurred_on",
+            "occurred_at",
+            "date_precision",
+            "region",
+            "settlement",
+            "latitude",
+            "longitude",
+            "location_precision",
+            "incident_type",
+            "weapons_launched",
+            "weapons_intercepted",
+            "killed",
+            "injured",
+            "children_killed",
+            "children_injured",
+            "description",
+            "sources",
+        ]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        sent = set(getattr(self, "initial_data", {}) or {})
+        forbidden = sorted(sent & self.PROTECTED)
+        if forbidden:
+            raise serializers.ValidationError(
+                {name: [_("This field is set by the review process.")] for name in forbidden}
+            )
+        return attrs
+
+
+class AttackWaveWeaponSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AttackWaveWeapon
+        fields = ["weapon_type", "model_names", "launched", "intercepted"]
+
+
+class AttackWaveSerializer(serializers.ModelSerializer):
+    weapons = AttackWaveWeaponSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = AttackWave
+        fields = ["id", "name", "started_at", "ended_at", "description", "source_name"]
+        fields += ["source_url", "weapons", "updated_at"]
+
+
+class GrainDisruptionSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    port = serializers.CharField(source="port.name", read_only=True, default=None)
+    incident = serializers.UUIDField(source="incident.public_id", read_only=True, allow_null=True)
+    organisation = serializers.CharField(source="organisation.name", read_only=True, default="")
+
+    class Meta:
+        model = GrainDisruption
+        fields = [
+            "id",
+            "disruption_type",
+            "started_on",
+            "ended_on",
+            "port",
+            "facility",
+            "grain_destroyed_tonnes",
+            "export_capacity_lost_tonnes",
+            "incident",
+            "description",
+            *REVIEW_OUTPUT,
+        ]
+
+
+class GrainShipmentSerializer(serializers.ModelSerializer):
+    departure_port = serializers.CharField(source="departure_port.name", read_only=True)
+
+    class Meta:
+        model = GrainShipment
+        fields = [
+            "id",
+            "voyage_number",
+            "is_additional_cargo",
+            "vessel_name",
+            "imo",
+            "departure_port",
+            "departed_on",
+            "commodity",
+            "tonnes",
+            "destination_country",
+            "income_group",
+            "is_wfp",
+            "updated_at",
+        ]
+
+
+class FeedSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Feed
+        fields = ["id", "name", "slug", "format", "url", "schedule_minutes", "is_enabled"]
+        fields += ["record_status", "next_run_at", "alert", "updated_at"]
+
+
+class IngestionRunSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    feed = serializers.CharField(source="feed.slug", read_only=True, default=None)
+
+    class Meta:
+        model = IngestionRun
+        fields = [
+            "id",
+            "feed",
+            "format",
+            "external_source",
+            "location",
+            "trigger",
+            "status",
+            "error",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "rows_seen",
+            "created",
+            "updated",
+            "unchanged",
+            "rejected",
+            "skipped",
+            "warnings",
+            "rows_per_second",
+        ]

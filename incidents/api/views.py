@@ -1,0 +1,289 @@
+"""Partner API views: thin, reading through selectors and writing through services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import StreamingHttpResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from incidents import filters as filtersets
+from incidents import selectors, services
+from incidents.api import serializers
+from incidents.api.formats import (
+    STREAMED,
+    CSVRenderer,
+    GeoJSONRenderer,
+    HXLRenderer,
+    csv_lines,
+    geojson_chunks,
+)
+from incidents.models import (
+    AttackWave,
+    DamagedAsset,
+    Feed,
+    GrainDisruption,
+    GrainShipment,
+    Incident,
+    IngestionRun,
+    Region,
+    ServiceDisruption,
+    Source,
+    VerificationStatus,
+)
+
+TABLE_RENDERERS = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer, HXLRenderer]
+MAP_RENDERERS = [*TABLE_RENDERERS, GeoJSONRenderer]
+EXPORT_CHUNK = 1000
+
+
+class ExportableListMixin:
+    """Lists in CSV, HXL or GeoJSON are streamed from the filtered queryset, unpaginated."""
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        export = request.accepted_renderer.format
+        if export not in STREAMED:
+            return super().list(request, *args, **kwargs)  # type: ignore[misc]
+        queryset = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
+        serializer_class = self.get_serializer_class()  # type: ignore[attr-defined]
+        rows = (serializer_class(row).data for row in queryset.iterator(chunk_size=EXPORT_CHUNK))
+        if export == "geojson":
+            body = geojson_chunks(rows)
+        else:
+            body = csv_lines(rows, list(serializer_class().fields), hxl=export == "hxl")
+        response = StreamingHttpResponse(body, content_type=f"{STREAMED[export]}; charset=utf-8")
+        name = f"{self.basename}.{'geojson' if export == 'geojson' else 'csv'}"  # type: ignore[attr-defined]
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+
+class IncidentPermission(permissions.BasePermission):
+    """Anyone reads what they may see; writing needs a write key or a staff role, and
+    editing a record needs the service's consent (own organisation, not yet verified)."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        perm = "add" if request.method == "POST" else "change"
+        return bool(
+            request.user.is_authenticated and request.user.has_perm(f"incidents.{perm}_incident")
+        )
+
+    def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return services.can_edit_record(user=request.user, record=obj)
+
+
+class IncidentViewSet(
+    ExportableListMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
+    """Incidents: one attack at one place. Lists are flat; a detail nests its damaged
+    assets, service disruptions and sources."""
+
+    lookup_field = "public_id"
+    lookup_url_kwarg = "id"
+    permission_classes = [IncidentPermission]
+    renderer_classes = MAP_RENDERERS
+    filterset_class = filtersets.IncidentFilter
+    search_fields = ["settlement", "description", "external_id"]
+    ordering_fields = ["occurred_on", "updated_at", "killed", "injured"]
+    ordering = ["-occurred_on", "-id"]
+
+    def get_queryset(self) -> QuerySet[Incident]:
+        incidents = Incident.objects.select_related("region", "organisation")
+        if self.action == "retrieve":
+            incidents = incidents.prefetch_related(
+                Prefetch("assets", queryset=DamagedAsset.objects.select_related("incident")),
+                Prefetch(
+                    "disruptions",
+                    queryset=selectors.records_visible_to(
+                        user=self.request.user,
+                        queryset=ServiceDisruption.objects.select_related(
+                            "region", "incident", "organisation"
+                        ),
+                    ),
+                ),
+                Prefetch("sources", queryset=Source.objects.select_related("incident")),
+            )
+        return selectors.records_visible_to(user=self.request.user, queryset=incidents)
+
+    def get_serializer_class(self) -> type[Any]:
+        if self.action in ("create", "update", "partial_update"):
+            return serializers.IncidentInputSerializer
+        if self.action == "retrieve":
+            return serializers.IncidentDetailSerializer
+        return serializers.IncidentSerializer
+
+    @extend_schema(responses=serializers.IncidentDetailSerializer)
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        payload = serializers.IncidentInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        sources = data.pop("sources", [])
+        incident = services.incident_report(by=request.user, data=data, sources=sources)
+        output = serializers.IncidentDetailSerializer(incident, context={"request": request})
+        return Response(output.data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=serializers.IncidentDetailSerializer)
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        incident = self.get_object()
+        payload = serializers.IncidentInputSerializer(
+            incident, data=request.data, partial=kwargs.get("partial", False)
+        )
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        if data.pop("sources", None) is not None:
+            raise ValidationError({"sources": ["Sources are added with the report, not edited."]})
+        services.record_update(record=incident, by=request.user, data=data)
+        incident = self.get_queryset().get(pk=incident.pk)
+        output = serializers.IncidentDetailSerializer(incident, context={"request": request})
+        return Response(output.data)
+
+
+class RegionViewSet(ExportableListMixin, viewsets.ReadOnlyModelViewSet):
+    """Administrative units with OCHA P-codes and ISO 3166-2 codes."""
+
+    queryset = Region.objects.select_related("parent")
+    serializer_class = serializers.RegionSerializer
+    lookup_field = "pcode"
+    renderer_classes = MAP_RENDERERS
+    filterset_fields = ["level", "unit_type"]
+    search_fields = ["pcode", "iso_code", "name_en", "name_uk"]
+    ordering = ["pcode"]
+
+
+class ServiceDisruptionViewSet(ExportableListMixin, viewsets.ReadOnlyModelViewSet):
+    """Essential services knocked out: who is without power, water, heat or health care."""
+
+    serializer_class = serializers.ServiceDisruptionSerializer
+    lookup_field = "public_id"
+    lookup_url_kwarg = "id"
+    renderer_classes = MAP_RENDERERS
+    filterset_class = filtersets.ServiceDisruptionFilter
+    search_fields = ["settlement", "facility", "description"]
+    ordering_fields = ["started_at", "restored_at", "people_affected", "updated_at"]
+    ordering = ["-started_at", "-id"]
+
+    def get_queryset(self) -> QuerySet[ServiceDisruption]:
+        disruptions = ServiceDisruption.objects.select_related("region", "incident", "organisation")
+        return selectors.records_visible_to(user=self.request.user, queryset=disruptions)
+
+
+class DamagedAssetViewSet(ExportableListMixin, viewsets.ReadOnlyModelViewSet):
+    """What incidents damaged; visible when the incident is."""
+
+    serializer_class = serializers.DamagedAssetSerializer
+    renderer_classes = TABLE_RENDERERS
+    filterset_class = filtersets.DamagedAssetFilter
+    search_fields = ["name", "notes"]
+    ordering = ["-id"]
+
+    def get_queryset(self) -> QuerySet[DamagedAsset]:
+        return selectors.records_visible_to(
+            user=self.request.user,
+            queryset=DamagedAsset.objects.select_related("incident"),
+            status_path="incident__status",
+        )
+
+
+class SourceViewSet(ExportableListMixin, viewsets.ReadOnlyModelViewSet):
+    """Publications cited by visible records."""
+
+    serializer_class = serializers.SourceSerializer
+    renderer_classes = TABLE_RENDERERS
+    filterset_class = filtersets.SourceFilter
+    search_fields = ["name", "title", "url"]
+    ordering = ["-id"]
+
+    def get_queryset(self) -> QuerySet[Source]:
+        sources = Source.objects.select_related("incident")
+        if services.user_sees_all_organisations(self.request.user):
+            return sources
+        visible = Q()
+        organisation_id = getattr(self.request.user, "organisation_id", None)
+        for parent in ("incident", "service_disruption", "grain_disruption"):
+            visible |= Q(**{f"{parent}__status": VerificationStatus.VERIFIED})
+            if self.request.user.is_authenticated and organisation_id:
+                visible |= Q(**{f"{parent}__organisation_id": organisation_id})
+        return sources.filter(visible)
+
+
+class AttackWaveViewSet(ExportableListMixin, viewsets.ReadOnlyModelViewSet):
+    """Strikes launched together, with weapons launched and intercepted by type."""
+
+    queryset = AttackWave.objects.prefetch_related("weapons")
+    serializer_class = serializers.AttackWaveSerializer
+    renderer_classes = TABLE_RENDERERS
+    search_fields = ["name", "description"]
+    ordering = ["-started_at"]
+
+
+class GrainDisruptionViewSet(ExportableListMixin, viewsets.ReadOnlyModelViewSet):
+    """Strikes on ports and grain storage, suspensions, the end of the corridor."""
+
+    serializer_class = serializers.GrainDisruptionSerializer
+    lookup_field = "public_id"
+    lookup_url_kwarg = "id"
+    renderer_classes = TABLE_RENDERERS
+    filterset_class = filtersets.GrainDisruptionFilter
+    search_fields = ["facility", "description"]
+    ordering = ["-started_on", "-id"]
+
+    def get_queryset(self) -> QuerySet[GrainDisruption]:
+        disruptions = GrainDisruption.objects.select_related("port", "incident", "organisation")
+        return selectors.records_visible_to(user=self.request.user, queryset=disruptions)
+
+
+class GrainShipmentViewSet(ExportableListMixin, viewsets.ReadOnlyModelViewSet):
+    """Outbound voyages of the Black Sea Grain Initiative, one row per cargo line."""
+
+    queryset = GrainShipment.objects.select_related("departure_port")
+    serializer_class = serializers.GrainShipmentSerializer
+    renderer_classes = TABLE_RENDERERS
+    filterset_class = filtersets.GrainShipmentFilter
+    search_fields = ["vessel_name", "destination_country", "commodity"]
+    ordering_fields = ["departed_on", "tonnes", "voyage_number"]
+    ordering = ["-departed_on", "voyage_number"]
+
+
+class StaffCanView(permissions.BasePermission):
+    def has_permission(self, request: Request, view: Any) -> bool:
+        model = view.queryset.model._meta
+        user = request.user
+        return bool(
+            user.is_authenticated
+            and getattr(user, "is_staff", False)
+            and user.has_perm(f"{model.app_label}.view_{model.model_name}")
+        )
+
+
+class FeedViewSet(viewsets.ReadOnlyModelViewSet):
+    """Configured feeds (staff only)."""
+
+    queryset = Feed.objects.all()
+    serializer_class = serializers.FeedSerializer
+    permission_classes = [StaffCanView]
+    filterset_fields = ["format", "is_enabled"]
+    ordering = ["name"]
+
+
+class IngestionRunViewSet(viewsets.ReadOnlyModelViewSet):
+    """Ingestion runs and their counts (staff only)."""
+
+    queryset = IngestionRun.objects.select_related("feed")
+    serializer_class = serializers.IngestionRunSerializer
+    permission_classes = [StaffCanView]
+    lookup_field = "public_id"
+    lookup_url_kwarg = "id"
+    filterset_fields = ["status", "format", "trigger"]
+    ordering = ["-created_at", "-id"]

@@ -1,0 +1,128 @@
+"""FilterSets shared by the API and the selectors."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from incidents.models import (
+    DamagedAsset,
+    GrainDisruption,
+    GrainShipment,
+    Incident,
+    ServiceDisruption,
+    Source,
+    VerificationStatus,
+)
+
+
+def _by_region_code(field: str):  # type: ignore[no-untyped-def]
+    def method(queryset: QuerySet, name: str, value: str) -> QuerySet:
+        codes = [code.strip() for code in value.split(",") if code.strip()]
+        condition = Q()
+        for code in codes:
+            condition |= Q(**{f"{field}__pcode__iexact": code})
+            condition |= Q(**{f"{field}__iso_code__iexact": code})
+        return queryset.filter(condition)
+
+    return method
+
+
+class RegionCodeFilter(django_filters.CharFilter):
+    def __init__(self, field: str = "region", **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault(
+            "help_text",
+            _("Region by OCHA P-code (UA46) or ISO 3166-2 code (UA-46); comma-separated."),
+        )
+        super().__init__(method=_by_region_code(field), **kwargs)
+
+
+class UpdatedSinceFilterSet(django_filters.FilterSet):
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text=_(
+            "Only records changed at or after this moment (ISO 8601), for incremental sync."
+        ),
+    )
+
+
+class ReviewedFilterSet(UpdatedSinceFilterSet):
+    status = django_filters.MultipleChoiceFilter(
+        choices=VerificationStatus.choices, help_text=_("Verification status.")
+    )
+
+
+class IncidentFilter(ReviewedFilterSet):
+    date_from = django_filters.DateFilter(
+        field_name="occurred_on", lookup_expr="gte", help_text=_("Occurred on or after (date).")
+    )
+    date_to = django_filters.DateFilter(
+        field_name="occurred_on", lookup_expr="lte", help_text=_("Occurred on or before (date).")
+    )
+    region = RegionCodeFilter()
+    type = django_filters.MultipleChoiceFilter(
+        field_name="incident_type",
+        choices=Incident.IncidentType.choices,
+        help_text=_("Incident type; repeat for several."),
+    )
+    external_source = django_filters.CharFilter(help_text=_("e.g. acled"))
+
+    class Meta:
+        model = Incident
+        fields = ["date_from", "date_to", "region", "type", "status", "updated_since"]
+
+
+class ServiceDisruptionFilter(ReviewedFilterSet):
+    service = django_filters.MultipleChoiceFilter(choices=ServiceDisruption.Service.choices)
+    region = RegionCodeFilter()
+    started_from = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
+    started_to = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lte")
+    is_ongoing = django_filters.BooleanFilter(
+        field_name="restored_at", lookup_expr="isnull", help_text=_("Still out (not restored).")
+    )
+
+    class Meta:
+        model = ServiceDisruption
+        fields = ["service", "region", "status", "started_from", "started_to", "is_ongoing"]
+
+
+class DamagedAssetFilter(UpdatedSinceFilterSet):
+    asset_type = django_filters.MultipleChoiceFilter(choices=DamagedAsset.AssetType.choices)
+    region = RegionCodeFilter(field="incident__region")
+    incident = django_filters.UUIDFilter(field_name="incident__public_id")
+
+    class Meta:
+        model = DamagedAsset
+        fields = ["asset_type", "damage_level", "region", "incident", "updated_since"]
+
+
+class SourceFilter(UpdatedSinceFilterSet):
+    incident = django_filters.UUIDFilter(field_name="incident__public_id")
+
+    class Meta:
+        model = Source
+        fields = ["kind", "incident", "updated_since"]
+
+
+class GrainDisruptionFilter(ReviewedFilterSet):
+    port = django_filters.CharFilter(field_name="port__name", lookup_expr="iexact")
+    date_from = django_filters.DateFilter(field_name="started_on", lookup_expr="gte")
+    date_to = django_filters.DateFilter(field_name="started_on", lookup_expr="lte")
+
+    class Meta:
+        model = GrainDisruption
+        fields = ["disruption_type", "port", "status", "date_from", "date_to", "updated_since"]
+
+
+class GrainShipmentFilter(UpdatedSinceFilterSet):
+    port = django_filters.CharFilter(field_name="departure_port__name", lookup_expr="iexact")
+    commodity = django_filters.CharFilter(lookup_expr="iexact")
+    date_from = django_filters.DateFilter(field_name="departed_on", lookup_expr="gte")
+    date_to = django_filters.DateFilter(field_name="departed_on", lookup_expr="lte")
+    destination = django_filters.CharFilter(field_name="destination_country", lookup_expr="iexact")
+
+    class Meta:
+        model = GrainShipment
+        fields = ["port", "commodity", "income_group", "is_wfp", "date_from", "date_to"]

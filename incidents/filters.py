@@ -13,6 +13,7 @@ from incidents.models import (
     Incident,
     ServiceDisruption,
     Source,
+    Tombstone,
     VerificationStatus,
 )
 
@@ -114,6 +115,25 @@ class GrainDisruptionFilter(ReviewedFilterSet):
     class Meta:
         model = GrainDisruption
         fields = ["disruption_type", "port", "status", "date_from", "date_to", "updated_since"]
+
+
+class TombstoneFilter(django_filters.FilterSet):
+    since = django_filters.IsoDateTimeFilter(
+        field_name="occurred_at",
+        lookup_expr="gte",
+        help_text=_("Deletions and withdrawals at or after this moment (ISO 8601)."),
+    )
+    record_type = django_filters.ChoiceFilter(
+        choices=[
+            ("incident", "incident"),
+            ("servicedisruption", "servicedisruption"),
+            ("graindisruption", "graindisruption"),
+        ]
+    )
+
+    class Meta:
+        model = Tombstone
+        fields = ["since", "record_type", "reason"]
 
 
 class GrainShipmentFilter(UpdatedSinceFilterSet):

@@ -28,6 +28,7 @@ from incidents.models import (
     Incident,
     ServiceDisruption,
     Source,
+    Tombstone,
     VerificationStatus,
 )
 
@@ -158,7 +159,20 @@ def record_reject(*, record: ReviewedModel, by: AnyUser, reason: str) -> Reviewe
     return record
 
 
+def _leave_a_tombstone(record: ReviewedModel, reason: str) -> None:
+    Tombstone.objects.create(
+        record_type=record._meta.model_name or "",
+        public_id=record.public_id,
+        reason=reason,
+        was_published=record.status == VerificationStatus.VERIFIED,
+        organisation_id=record.organisation_id,
+    )
+
+
 def _reject(*, record: ReviewedModel, by: AnyUser, reason: str) -> None:
+    if record.status == VerificationStatus.VERIFIED:
+        # Partners' copies of a published record must learn that it is withdrawn.
+        _leave_a_tombstone(record, Tombstone.Reason.WITHDRAWN)
     record.status = VerificationStatus.REJECTED
     record.rejection_reason = reason.strip()
     record.verified_by = None
@@ -219,6 +233,18 @@ def ensure_figure_change_allowed(
                 % {"fields": ", ".join(figures)}
             }
         )
+
+
+@transaction.atomic
+def record_delete(*, record: ReviewedModel, by: AnyUser) -> None:
+    """Delete a record and leave a tombstone, so incremental consumers drop it too."""
+    if not by.has_perm(_permission(record, "delete")) or not can_edit_record(
+        user=by, record=record
+    ):
+        raise PermissionDenied(_("You cannot delete this record."))
+    _leave_a_tombstone(record, Tombstone.Reason.DELETED)
+    _record_author(record, by=by, reason=_("Deleted"))
+    record.delete()
 
 
 @transaction.atomic

@@ -154,6 +154,13 @@ class ReviewedRecordAdmin(ScopedHistoryAdmin):
         obj._change_reason = reason or None
         super().save_model(request, obj, form, change)
 
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        services.record_delete(record=obj, by=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for record in queryset:
+            services.record_delete(record=record, by=request.user)
+
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         reason = form.cleaned_data.get(CHANGE_REASON_FIELD, "").strip() or None
         for child in formset.save(commit=False):

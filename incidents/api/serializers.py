@@ -26,6 +26,7 @@ from incidents.models import (
     Region,
     ServiceDisruption,
     Source,
+    Tombstone,
 )
 
 
@@ -267,6 +268,14 @@ class GrainShipmentSerializer(serializers.ModelSerializer):
         ]
 
 
+class TombstoneSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+
+    class Meta:
+        model = Tombstone
+        fields = ["id", "record_type", "reason", "occurred_at"]
+
+
 class FeedSerializer(serializers.ModelSerializer):
     class Meta:
         model = Feed
@@ -301,3 +310,54 @@ class IngestionRunSerializer(serializers.ModelSerializer):
             "warnings",
             "rows_per_second",
         ]
+
+
+class PeriodSerializer(serializers.Serializer):
+    """The period of an aggregate: incidents between two dates, outages at a moment."""
+
+    date_from = serializers.DateField(required=False, help_text=_("Incidents on or after."))
+    date_to = serializers.DateField(required=False, help_text=_("Incidents on or before."))
+    as_of = serializers.DateTimeField(
+        required=False, help_text=_("Count people without services at this moment (default now).")
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if (
+            attrs.get("date_from")
+            and attrs.get("date_to")
+            and attrs["date_from"] > attrs["date_to"]
+        ):
+            raise serializers.ValidationError({"date_to": [_("Must not be before date_from.")]})
+        return attrs
+
+
+class FiguresSerializer(serializers.Serializer):
+    incidents = serializers.IntegerField()
+    killed = serializers.IntegerField()
+    injured = serializers.IntegerField()
+    children_killed = serializers.IntegerField()
+    children_injured = serializers.IntegerField()
+    people_without = serializers.DictField(
+        child=serializers.IntegerField(), help_text=_("People without each service now.")
+    )
+    damaged = serializers.DictField(
+        child=serializers.IntegerField(), help_text=_("Damaged or destroyed assets by type.")
+    )
+
+
+class RegionNeedsSerializer(FiguresSerializer):
+    pcode = serializers.CharField()
+    iso_code = serializers.CharField()
+    name = serializers.CharField()
+    population = serializers.IntegerField(allow_null=True)
+
+
+class GrainMonthSerializer(serializers.Serializer):
+    port = serializers.CharField()
+    month = serializers.DateField()
+    tonnes = serializers.IntegerField()
+    voyages = serializers.IntegerField()
+
+
+class NationalSummarySerializer(FiguresSerializer):
+    grain_exports = GrainMonthSerializer(many=True)

@@ -17,6 +17,7 @@ router.register("attack-waves", views.AttackWaveViewSet, basename="attack-wave")
 router.register("grain-disruptions", views.GrainDisruptionViewSet, basename="grain-disruption")
 router.register("grain-shipments", views.GrainShipmentViewSet, basename="grain-shipment")
 router.register("sources", views.SourceViewSet, basename="source")
+router.register("tombstones", views.TombstoneViewSet, basename="tombstone")
 router.register("feeds", views.FeedViewSet, basename="feed")
 router.register("ingestion-runs", views.IngestionRunViewSet, basename="ingestion-run")
 
@@ -25,5 +26,7 @@ app_name = "api"
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("needs/", views.NeedsView.as_view(), name="needs"),
+    path("summary/", views.SummaryView.as_view(), name="summary"),
     path("", include(router.urls)),
 ]

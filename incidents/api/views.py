@@ -12,6 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from incidents import filters as filtersets
 from incidents import selectors, services
@@ -35,6 +36,7 @@ from incidents.models import (
     Region,
     ServiceDisruption,
     Source,
+    Tombstone,
     VerificationStatus,
 )
 
@@ -256,6 +258,26 @@ class GrainShipmentViewSet(ExportableListMixin, viewsets.ReadOnlyModelViewSet):
     ordering = ["-departed_on", "voyage_number"]
 
 
+class TombstoneViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Records deleted or withdrawn from publication, for partners' incremental copies:
+    poll with ``since`` and drop these ids."""
+
+    serializer_class = serializers.TombstoneSerializer
+    filterset_class = filtersets.TombstoneFilter
+    ordering = ["occurred_at", "id"]
+
+    def get_queryset(self) -> QuerySet[Tombstone]:
+        tombstones = Tombstone.objects.all()
+        user = self.request.user
+        if services.user_sees_all_organisations(user):
+            return tombstones
+        visible = Q(was_published=True)
+        organisation_id = getattr(user, "organisation_id", None)
+        if user.is_authenticated and organisation_id:
+            visible |= Q(organisation_id=organisation_id)
+        return tombstones.filter(visible)
+
+
 class StaffCanView(permissions.BasePermission):
     def has_permission(self, request: Request, view: Any) -> bool:
         model = view.queryset.model._meta
@@ -287,3 +309,40 @@ class IngestionRunViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_url_kwarg = "id"
     filterset_fields = ["status", "format", "trigger"]
     ordering = ["-created_at", "-id"]
+
+
+def _period(request: Request) -> selectors.Period:
+    serializer = serializers.PeriodSerializer(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    unknown = sorted(set(request.query_params) - set(serializer.fields) - {"format"})
+    if unknown:
+        raise ValidationError({name: ["Unknown filter."] for name in unknown})
+    return selectors.Period(**serializer.validated_data)
+
+
+class NeedsView(APIView):
+    """One row per region: casualties and children among them, people without each
+    service now, damaged homes and facilities; verified records only."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        parameters=[serializers.PeriodSerializer],
+        responses=serializers.RegionNeedsSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        rows = selectors.region_needs(period=_period(request))
+        return Response(serializers.RegionNeedsSerializer(rows, many=True).data)
+
+
+class SummaryView(APIView):
+    """National totals for the same period, and grain exported by port and month."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        parameters=[serializers.PeriodSerializer], responses=serializers.NationalSummarySerializer
+    )
+    def get(self, request: Request) -> Response:
+        summary = selectors.national_summary(period=_period(request))
+        return Response(serializers.NationalSummarySerializer(summary).data)

@@ -17,6 +17,7 @@ from incidents.models.disruptions import GrainDisruption, GrainShipment, Service
 from incidents.models.ingestion import Feed, FeedFormat, IngestionIssue, IngestionRun
 from incidents.models.places import Port, Region
 from incidents.models.sources import Source
+from incidents.models.tombstones import Tombstone
 
 __all__ = [
     "AttackWave",
@@ -34,6 +35,7 @@ __all__ = [
     "Region",
     "ServiceDisruption",
     "Source",
+    "Tombstone",
     "VerificationStatus",
     "WeaponType",
 ]

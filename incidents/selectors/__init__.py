@@ -1,0 +1,24 @@
+"""Reads of the domain, already scoped to what the reader may see."""
+
+from incidents.selectors.needs import (
+    GrainMonth,
+    NationalSummary,
+    Period,
+    RegionNeeds,
+    grain_exports_by_port_and_month,
+    national_summary,
+    region_needs,
+)
+from incidents.selectors.visibility import records_in_workspace, records_visible_to
+
+__all__ = [
+    "GrainMonth",
+    "NationalSummary",
+    "Period",
+    "RegionNeeds",
+    "grain_exports_by_port_and_month",
+    "national_summary",
+    "records_in_workspace",
+    "records_visible_to",
+    "region_needs",
+]

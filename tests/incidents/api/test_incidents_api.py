@@ -277,3 +277,9 @@ def test_openapi_schema_describes_the_filters(anonymous):
     schema = response.json()
     parameters = {p["name"] for p in schema["paths"]["/api/v1/incidents/"]["get"]["parameters"]}
     assert {"region", "date_from", "date_to", "type", "updated_since", "limit"} <= parameters
+
+
+def test_interactive_docs_load_their_assets_from_our_own_static_files(anonymous):
+    page = anonymous.get("/api/v1/docs/").content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in page
+    assert "cdn" not in page.lower()

@@ -54,7 +54,9 @@ class RegionCodeField(serializers.RelatedField):
 
 
 class RegionSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField[Region](slug_field="pcode", read_only=True)  # type: ignore[assignment]
+    parent = serializers.SlugRelatedField[Region](
+        slug_field="pcode", read_only=True, allow_null=True
+    )  # type: ignore[assignment]
 
     class Meta:
         model = Region
@@ -122,7 +124,8 @@ class IncidentSerializer(serializers.ModelSerializer):
     """The flat shape of lists and exports."""
 
     id = serializers.UUIDField(source="public_id", read_only=True)
-    region = RegionCodeField(read_only=True)
+    # Empty for events outside any region (at sea).
+    region = RegionCodeField(read_only=True, allow_null=True)
     organisation = serializers.CharField(source="organisation.name", read_only=True, default="")
 
     class Meta:

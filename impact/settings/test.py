@@ -17,5 +17,5 @@ CELERY_TASK_ALWAYS_EAGER = True
 # Throttling is tested on its own; the rest of the suite must never hit a rate limit.
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405
-    "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute", "user": "100000/minute"},
+    "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute", "partner": "100000/minute"},
 }

@@ -187,6 +187,8 @@ class Incident(ReviewedRecord):
         indexes = [
             models.Index(fields=["region", "-occurred_on"], name="incident_region_date_idx"),
             models.Index(fields=["-occurred_on"], name="incident_date_idx"),
+            # Counting a region's published incidents for every API page: index-only.
+            models.Index(fields=["region", "status"], name="incident_region_status_idx"),
         ]
         constraints = [
             *ReviewedRecord.review_constraints("incident"),

@@ -212,3 +212,24 @@ def test_anonymous_readers_are_throttled_with_retry_after(anonymous, settings):
         cache.clear()
     assert statuses == [200, 200, 200, 429]
     assert int(last["Retry-After"]) > 0
+
+
+def test_each_partner_key_has_its_own_allowance(partner_a, partner_b):
+    from rest_framework.settings import api_settings
+
+    from incidents.api.throttling import PartnerRateThrottle
+
+    cache.clear()
+    original = PartnerRateThrottle.THROTTLE_RATES
+    PartnerRateThrottle.THROTTLE_RATES = {
+        **api_settings.DEFAULT_THROTTLE_RATES,
+        "partner": "2/minute",
+    }
+    try:
+        a = [partner_a.get("/api/v1/regions/").status_code for _ in range(3)]
+        b = partner_b.get("/api/v1/regions/").status_code
+    finally:
+        PartnerRateThrottle.THROTTLE_RATES = original
+        cache.clear()
+    assert a == [200, 200, 429]
+    assert b == 200

@@ -283,3 +283,11 @@ def test_interactive_docs_load_their_assets_from_our_own_static_files(anonymous)
     page = anonymous.get("/api/v1/docs/").content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in page
     assert "cdn" not in page.lower()
+
+
+def test_oversized_request_bodies_are_refused(partner_a, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    payload = {"occurred_on": "2023-08-15", "incident_type": "other", "description": "x" * 20_000}
+    response = partner_a.post(URL, payload, format="json")
+    assert response.status_code in (400, 413)
+    assert Incident.objects.count() == 0

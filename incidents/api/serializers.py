@@ -94,6 +94,25 @@ class DamagedAssetSerializer(serializers.ModelSerializer):
 
 
 REVIEW_OUTPUT = ["status", "organisation", "verified_at", "updated_at"]
+# What a report says about an incident: read by everyone, written by its reporter.
+INCIDENT_FACTS = [
+    "occurred_on",
+    "occurred_at",
+    "date_precision",
+    "region",
+    "settlement",
+    "latitude",
+    "longitude",
+    "location_precision",
+    "incident_type",
+    "weapons_launched",
+    "weapons_intercepted",
+    "killed",
+    "injured",
+    "children_killed",
+    "children_injured",
+    "description",
+]
 
 
 class ServiceDisruptionSerializer(serializers.ModelSerializer):
@@ -130,28 +149,7 @@ class IncidentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Incident
-        fields = [
-            "id",
-            "external_source",
-            "external_id",
-            "occurred_on",
-            "occurred_at",
-            "date_precision",
-            "region",
-            "settlement",
-            "latitude",
-            "longitude",
-            "location_precision",
-            "incident_type",
-            "weapons_launched",
-            "weapons_intercepted",
-            "killed",
-            "injured",
-            "children_killed",
-            "children_injured",
-            "description",
-            *REVIEW_OUTPUT,
-        ]
+        fields = ["id", "external_source", "external_id", *INCIDENT_FACTS, *REVIEW_OUTPUT]
 
 
 class IncidentDetailSerializer(IncidentSerializer):
@@ -181,25 +179,7 @@ class IncidentInputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Incident
-        fields = [
-            "occurred_on",
-            "occurred_at",
-            "date_precision",
-            "region",
-            "settlement",
-            "latitude",
-            "longitude",
-            "location_precision",
-            "incident_type",
-            "weapons_launched",
-            "weapons_intercepted",
-            "killed",
-            "injured",
-            "children_killed",
-            "children_injured",
-            "description",
-            "sources",
-        ]
+        fields = [*INCIDENT_FACTS, "sources"]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         sent = set(getattr(self, "initial_data", {}) or {})

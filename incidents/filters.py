@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ValidationError
 
 from incidents.models import (
     DamagedAsset,
@@ -34,6 +37,18 @@ def _by_region_code(field: str):  # type: ignore[no-untyped-def]
     return method
 
 
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """Compares in UTC: ISO 8601 allows offsets PostgreSQL refuses (beyond ±15:59)."""
+
+    def filter(self, qs: QuerySet, value: dt.datetime | None) -> QuerySet:
+        if value is not None:
+            try:
+                value = value.astimezone(dt.UTC)
+            except OverflowError as error:
+                raise ValidationError({self.field_name: ["Date out of range."]}) from error
+        return super().filter(qs, value)
+
+
 class RegionCodeFilter(django_filters.CharFilter):
     def __init__(self, field: str = "region", **kwargs) -> None:  # type: ignore[no-untyped-def]
         kwargs.setdefault(
@@ -44,7 +59,7 @@ class RegionCodeFilter(django_filters.CharFilter):
 
 
 class UpdatedSinceFilterSet(django_filters.FilterSet):
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = UtcDateTimeFilter(
         field_name="updated_at",
         lookup_expr="gte",
         help_text=_(
@@ -82,8 +97,8 @@ class IncidentFilter(ReviewedFilterSet):
 class ServiceDisruptionFilter(ReviewedFilterSet):
     service = django_filters.MultipleChoiceFilter(choices=ServiceDisruption.Service.choices)
     region = RegionCodeFilter()
-    started_from = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
-    started_to = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lte")
+    started_from = UtcDateTimeFilter(field_name="started_at", lookup_expr="gte")
+    started_to = UtcDateTimeFilter(field_name="started_at", lookup_expr="lte")
     is_ongoing = django_filters.BooleanFilter(
         field_name="restored_at", lookup_expr="isnull", help_text=_("Still out (not restored).")
     )
@@ -122,7 +137,7 @@ class GrainDisruptionFilter(ReviewedFilterSet):
 
 
 class TombstoneFilter(django_filters.FilterSet):
-    since = django_filters.IsoDateTimeFilter(
+    since = UtcDateTimeFilter(
         field_name="occurred_at",
         lookup_expr="gte",
         help_text=_("Deletions and withdrawals at or after this moment (ISO 8601)."),

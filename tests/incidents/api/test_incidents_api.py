@@ -291,3 +291,19 @@ def test_oversized_request_bodies_are_refused(partner_a, settings):
     response = partner_a.post(URL, payload, format="json")
     assert response.status_code in (400, 413)
     assert Incident.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        # Offsets ISO 8601 allows but PostgreSQL refuses, found by fuzzing.
+        f"{URL}?updated_since=0746-04-13T04%3A45%3A24-16%3A48",
+        f"{URL}?updated_since=0001-01-01T00%3A00%3A00%2B05%3A00",
+        f"{URL}?updated_since=9999-12-31T23%3A00%3A00-05%3A00",
+        f"{URL}?date_to=0001-01-01",
+        "/api/v1/needs/?as_of=0001-01-01T00%3A00%3A00%2B05%3A00",
+        "/api/v1/tombstones/?since=0746-04-13T04%3A45%3A24-16%3A48",
+    ],
+)
+def test_extreme_dates_are_answered_not_crashed_on(anonymous, url):
+    assert anonymous.get(url).status_code in (200, 400)

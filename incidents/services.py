@@ -90,7 +90,10 @@ _ACTION_PAST = {
 
 
 def _record_author(record: Any, *, by: AnyUser, reason: str | None) -> None:
-    """Tell the history who changed the record and why, also outside a web request."""
+    """Tell the history who changed the record and why, also outside a web request.
+    A partner application is not a user: its key is named in the reason instead."""
+    if getattr(by, "api_key", None) is not None:
+        reason = f"{reason} (through the API: {by})" if reason else f"Through the API: {by}"
     record._change_reason = reason or None
     if isinstance(by, User):
         record._history_user = by
@@ -307,6 +310,7 @@ def incident_create(*, by: AnyUser, data: Mapping[str, Any]) -> Incident:
     incident = record_prepare_new(record=Incident(**data), by=by)
     assert isinstance(incident, Incident)
     incident.full_clean()
+    _record_author(incident, by=by, reason="")
     incident.save()
     return incident
 

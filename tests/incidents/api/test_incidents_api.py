@@ -307,3 +307,14 @@ def test_oversized_request_bodies_are_refused(partner_a, settings):
 )
 def test_extreme_dates_are_answered_not_crashed_on(anonymous, url):
     assert anonymous.get(url).status_code in (200, 400)
+
+
+def test_history_names_the_partner_key_that_made_a_change(partner_a, organisation):
+    payload = {"occurred_on": "2023-08-15", "incident_type": "drone_strike", "injured": 1}
+    created = partner_a.post(URL, payload, format="json").json()
+    partner_a.patch(f"{URL}{created['id']}/", {"injured": 4}, format="json")
+    history = Incident.objects.get(public_id=created["id"]).history.order_by("history_id")
+    reasons = [record.history_change_reason for record in history]
+    assert all(organisation.name in reason for reason in reasons)
+    assert reasons[1].startswith("Submitted for review (through the API:")
+    assert [record.history_user for record in history] == [None, None, None]

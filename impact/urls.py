@@ -12,4 +12,5 @@ urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("incidents.api.urls")),
+    path("dashboards/", include("dashboards.urls")),
 ]

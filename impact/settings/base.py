@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+import plotly
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -98,6 +99,10 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# plotly.js comes from the installed plotly package, served as our own static file.
+STATICFILES_DIRS = [("plotly", Path(plotly.__file__).parent / "package_data")]
+# Dashboards need a login unless made public; they show verified records only either way.
+DASHBOARDS_PUBLIC = env.bool("DASHBOARDS_PUBLIC", default=False)
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=VAR_DIR / "media")

@@ -8,6 +8,7 @@ from incidents.selectors.needs import (
     grain_exports_by_port_and_month,
     national_summary,
     region_needs,
+    weekly_incidents,
 )
 from incidents.selectors.visibility import records_in_workspace, records_visible_to
 
@@ -21,4 +22,5 @@ __all__ = [
     "records_in_workspace",
     "records_visible_to",
     "region_needs",
+    "weekly_incidents",
 ]

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, QuerySet, Sum
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from incidents.models import (
@@ -31,6 +31,7 @@ class Period:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     as_of: dt.datetime | None = None
+    incident_types: tuple[str, ...] = ()
 
     @property
     def moment(self) -> dt.datetime:
@@ -77,7 +78,21 @@ def _incidents(period: Period) -> QuerySet[Incident]:
         incidents = incidents.filter(occurred_on__gte=period.date_from)
     if period.date_to:
         incidents = incidents.filter(occurred_on__lte=period.date_to)
+    if period.incident_types:
+        incidents = incidents.filter(incident_type__in=period.incident_types)
     return incidents
+
+
+def weekly_incidents(*, period: Period) -> list[dict[str, Any]]:
+    """Incidents and casualties per week and incident type, oldest first."""
+    return [
+        dict(row)
+        for row in _incidents(period)
+        .annotate(week=TruncWeek("occurred_on"))
+        .values("week", "incident_type")
+        .annotate(**_casualty_sums())
+        .order_by("week", "incident_type")
+    ]
 
 
 def _casualty_sums() -> dict[str, Any]:

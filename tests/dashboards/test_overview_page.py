@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import DamagedAssetFactory, IncidentFactory, ServiceDisruptionFactory, region
+
+pytestmark = pytest.mark.django_db
+URL = "/dashboards/"
+
+
+@pytest.fixture
+def data(organisation):
+    lviv = IncidentFactory(
+        organisation=organisation,
+        verified=True,
+        injured=19,
+        children_injured=1,
+        occurred_on=dt.date(2023, 8, 15),
+    )
+    DamagedAssetFactory(incident=lviv, asset_type="residential", count=120)
+    IncidentFactory(organisation=organisation, killed=99)  # a draft: never shown
+    ServiceDisruptionFactory(
+        organisation=organisation,
+        region=region("UA71"),
+        people_affected=12_000,
+        status="verified",
+        verified_at=timezone.now(),
+        started_at=dt.datetime(2023, 8, 15, 1, tzinfo=dt.UTC),
+    )
+    return lviv
+
+
+def test_dashboards_need_a_staff_login_by_default(client):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/?next=/dashboards/")
+
+
+def test_dashboards_can_be_public(client, settings, data):
+    settings.DASHBOARDS_PUBLIC = True
+    assert client.get(URL).status_code == 200
+
+
+@pytest.mark.parametrize("role", ["analyst", "verifier", "reporter", "superuser"])
+def test_overview_renders_three_charts_from_verified_data(client, request, role, data):
+    client.force_login(request.getfixturevalue(role))
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert set(response.context["figures"]) == {"map", "matrix", "weekly"}
+    summary = response.context["summary"]
+    assert (summary.incidents, summary.injured, summary.killed) == (1, 19, 0)
+    assert summary.people_without["water"] == 12_000
+    page = response.content.decode()
+    assert page.count('data-figure="figure-') == 3
+    assert "plotly/plotly.min.js" in page
+    assert "cdn" not in page.lower()
+
+
+def test_filters_live_in_the_url_and_change_the_figures(client, analyst, data):
+    client.force_login(analyst)
+    later = client.get(URL, {"date_from": "2023-09-01"})
+    assert later.context["summary"].incidents == 0
+    drones = client.get(URL, {"type": "drone_strike"})
+    assert drones.context["summary"].incidents == 0
+    assert client.get(URL, {"date_from": "2023-09-01", "date_to": "2023-08-01"}).status_code == 400
+    assert client.get(URL, {"date_from": "someday"}).status_code == 400
+
+
+def test_chart_data_downloads_as_csv_with_the_same_filters(client, analyst, data):
+    client.force_login(analyst)
+    response = client.get(URL, {"download": "needs"})
+    assert response["Content-Type"].startswith("text/csv")
+    rows = {row["pcode"]: row for row in csv.DictReader(io.StringIO(response.content.decode()))}
+    assert len(rows) == 27
+    assert (rows["UA46"]["protection"], rows["UA46"]["shelter"]) == ("19", "120")
+    assert rows["UA71"]["wash"] == "12000"
+    weekly = client.get(URL, {"download": "weekly", "type": "missile_strike"}).content.decode()
+    assert list(csv.reader(io.StringIO(weekly)))[1] == [
+        "2023-08-14",
+        "missile_strike",
+        "1",
+        "0",
+        "19",
+    ]
+
+
+def test_text_from_the_data_is_escaped(client, analyst, organisation):
+    IncidentFactory(organisation=organisation, verified=True)
+    from incidents.models import Region
+
+    Region.objects.filter(pcode="UA46").update(name_en="</script><script>alert(1)</script>")
+    client.force_login(analyst)
+    page = client.get(URL).content.decode()
+    assert "<script>alert(1)</script>" not in page
+    figure = json.loads(
+        page.split('id="figure-matrix" type="application/json">')[1].split("</script>")[0]
+    )
+    assert "</script><script>alert(1)</script>" in figure["data"][0]["y"]
+
+
+def test_overview_query_count_does_not_grow_with_the_data(
+    client, analyst, data, django_assert_max_num_queries
+):
+    IncidentFactory.create_batch(30, verified=True)
+    client.force_login(analyst)
+    with django_assert_max_num_queries(20):
+        client.get(URL)

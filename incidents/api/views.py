@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import StreamingHttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
@@ -37,7 +37,6 @@ from incidents.models import (
     ServiceDisruption,
     Source,
     Tombstone,
-    VerificationStatus,
 )
 
 TABLE_RENDERERS = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer, HXLRenderer]
@@ -208,16 +207,7 @@ class SourceViewSet(ExportableListMixin, viewsets.ReadOnlyModelViewSet):
     ordering = ["-id"]
 
     def get_queryset(self) -> QuerySet[Source]:
-        sources = Source.objects.select_related("incident")
-        if services.user_sees_all_organisations(self.request.user):
-            return sources
-        visible = Q()
-        organisation_id = getattr(self.request.user, "organisation_id", None)
-        for parent in ("incident", "service_disruption", "grain_disruption"):
-            visible |= Q(**{f"{parent}__status": VerificationStatus.VERIFIED})
-            if self.request.user.is_authenticated and organisation_id:
-                visible |= Q(**{f"{parent}__organisation_id": organisation_id})
-        return sources.filter(visible)
+        return selectors.sources_visible_to(user=self.request.user)
 
 
 class AttackWaveViewSet(ExportableListMixin, viewsets.ReadOnlyModelViewSet):
@@ -267,15 +257,7 @@ class TombstoneViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     ordering = ["occurred_at", "id"]
 
     def get_queryset(self) -> QuerySet[Tombstone]:
-        tombstones = Tombstone.objects.all()
-        user = self.request.user
-        if services.user_sees_all_organisations(user):
-            return tombstones
-        visible = Q(was_published=True)
-        organisation_id = getattr(user, "organisation_id", None)
-        if user.is_authenticated and organisation_id:
-            visible |= Q(organisation_id=organisation_id)
-        return tombstones.filter(visible)
+        return selectors.tombstones_visible_to(user=self.request.user)
 
 
 class StaffCanView(permissions.BasePermission):

@@ -10,7 +10,12 @@ from incidents.selectors.needs import (
     region_needs,
     weekly_incidents,
 )
-from incidents.selectors.visibility import records_in_workspace, records_visible_to
+from incidents.selectors.visibility import (
+    records_in_workspace,
+    records_visible_to,
+    sources_visible_to,
+    tombstones_visible_to,
+)
 
 __all__ = [
     "GrainMonth",
@@ -22,5 +27,7 @@ __all__ = [
     "records_in_workspace",
     "records_visible_to",
     "region_needs",
+    "sources_visible_to",
+    "tombstones_visible_to",
     "weekly_incidents",
 ]

@@ -6,7 +6,7 @@ from typing import TypeVar
 
 from django.db.models import Model, Q, QuerySet
 
-from incidents.models import VerificationStatus
+from incidents.models import Source, Tombstone, VerificationStatus
 from incidents.services import AnyUser, user_sees_all_organisations
 
 RecordT = TypeVar("RecordT", bound=Model)
@@ -43,3 +43,30 @@ def records_visible_to(
         return queryset.filter(published)
     owner_path = status_path.removesuffix("status") + "organisation_id"
     return queryset.filter(published | Q(**{owner_path: organisation_id}))
+
+
+def sources_visible_to(*, user: AnyUser) -> QuerySet[Source]:
+    """Sources of the records the reader may see, whichever kind of record cites them."""
+    sources = Source.objects.select_related("incident")
+    if user_sees_all_organisations(user):
+        return sources
+    organisation_id = _organisation_id(user)
+    visible = Q()
+    for parent in ("incident", "service_disruption", "grain_disruption"):
+        visible |= Q(**{f"{parent}__status": VerificationStatus.VERIFIED})
+        if organisation_id is not None:
+            visible |= Q(**{f"{parent}__organisation_id": organisation_id})
+    return sources.filter(visible)
+
+
+def tombstones_visible_to(*, user: AnyUser) -> QuerySet[Tombstone]:
+    """A deletion is news to whoever could see the record: the public only for
+    records that were published."""
+    tombstones = Tombstone.objects.all()
+    if user_sees_all_organisations(user):
+        return tombstones
+    visible = Q(was_published=True)
+    organisation_id = _organisation_id(user)
+    if organisation_id is not None:
+        visible |= Q(organisation_id=organisation_id)
+    return tombstones.filter(visible)

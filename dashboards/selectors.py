@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import F
+
 from dashboards.severity import SECTORS, per_100k, severity
+from incidents.models import Incident, ServiceDisruption
 from incidents.selectors import Period, RegionNeeds, region_needs, weekly_incidents
 
-__all__ = ["Period", "RegionSeverity", "needs_with_severity", "weekly_incidents"]
+__all__ = [
+    "Period",
+    "RegionSeverity",
+    "needs_with_severity",
+    "region_incidents",
+    "region_outages",
+    "weekly_incidents",
+]
 
 
 @dataclass(frozen=True)
@@ -53,3 +63,21 @@ def with_severity(rows: list[RegionNeeds]) -> list[RegionSeverity]:
 
 def needs_with_severity(*, period: Period) -> list[RegionSeverity]:
     return with_severity(region_needs(period=period))
+
+
+def region_incidents(*, region_id: int, period: Period, limit: int = 100) -> list[Incident]:
+    """The region's latest verified incidents in the period, for the page's table."""
+    incidents = Incident.objects.published().filter(region_id=region_id)
+    if period.date_from:
+        incidents = incidents.filter(occurred_on__gte=period.date_from)
+    if period.date_to:
+        incidents = incidents.filter(occurred_on__lte=period.date_to)
+    if period.incident_types:
+        incidents = incidents.filter(incident_type__in=period.incident_types)
+    return list(incidents.order_by("-occurred_on", "-id")[:limit])
+
+
+def region_outages(*, region_id: int, limit: int = 100) -> list[ServiceDisruption]:
+    """The region's verified outages, ongoing ones first, then the most recent."""
+    outages = ServiceDisruption.objects.published().filter(region_id=region_id)
+    return list(outages.order_by(F("restored_at").desc(nulls_first=True), "-started_at")[:limit])

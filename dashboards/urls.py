@@ -5,4 +5,7 @@ from django.urls import path
 from dashboards import views
 
 app_name = "dashboards"
-urlpatterns = [path("", views.overview, name="overview")]
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("regions/<str:pcode>/", views.region, name="region"),
+]

@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from dashboards import charts, selectors
@@ -80,17 +80,33 @@ def _downloads(graded: list[selectors.RegionSeverity], weekly: list[dict[str, An
     }
 
 
-@dashboard_access
-def overview(request: HttpRequest) -> HttpResponse:
+def _filters(request: HttpRequest, **extra: Any) -> tuple[DashboardFilterForm, Period | None]:
+    """The page's filters from its URL; no period when they do not validate."""
     form = DashboardFilterForm(request.GET or None)
-    if request.GET and not form.is_valid():
-        return render(request, "dashboards/overview.html", {"form": form}, status=400)
+    if form.is_bound and not form.is_valid():
+        return form, None
     data = form.cleaned_data if form.is_bound else {}
     period = Period(
         date_from=data.get("date_from"),
         date_to=data.get("date_to"),
         incident_types=tuple(data.get("type") or ()),
+        **extra,
     )
+    return form, period
+
+
+def _query_without_download(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("download", None)
+    return query.urlencode()
+
+
+@dashboard_access
+def overview(request: HttpRequest) -> HttpResponse:
+    form, period = _filters(request)
+    if period is None:
+        return render(request, "dashboards/overview.html", {"form": form}, status=400)
+    data = form.cleaned_data if form.is_bound else {}
     graded = selectors.needs_with_severity(period=period)
     weekly = selectors.weekly_incidents(period=period)
     download = request.GET.get("download")
@@ -110,8 +126,6 @@ def overview(request: HttpRequest) -> HttpResponse:
         "matrix": charts.needs_matrix(graded, title=_("Severity by region and sector")),
         "weekly": charts.incidents_over_time(weekly, title=_("Incidents per week, by type")),
     }
-    query = request.GET.copy()
-    query.pop("download", None)
     context = {
         "form": form,
         "summary": national_summary(period=period),
@@ -122,6 +136,40 @@ def overview(request: HttpRequest) -> HttpResponse:
         "sectors": SECTORS,
         "levels": LEVEL_NAMES,
         "attribution": attribution if boundaries else "",
-        "query": query.urlencode(),
+        "query": _query_without_download(request),
     }
     return render(request, "dashboards/overview.html", context)
+
+
+@dashboard_access
+def region(request: HttpRequest, pcode: str) -> HttpResponse:
+    place = get_object_or_404(Region, pcode=pcode.upper())
+    form, period = _filters(request, region_id=place.pk)
+    if period is None:
+        context = {"form": form, "region": place}
+        return render(request, "dashboards/region.html", context, status=400)
+    graded = [
+        row
+        for row in selectors.needs_with_severity(period=period)
+        if row.needs.pcode == place.pcode
+    ]
+    weekly = selectors.weekly_incidents(period=period)
+    tables = _downloads(graded, weekly)
+    download = request.GET.get("download")
+    if download and download in tables:
+        return _csv_download(f"{place.pcode}-{download}", *tables[download])
+    title = _("Incidents per week in %(region)s") % {"region": place.name_en}
+    context = {
+        "form": form,
+        "region": place,
+        "row": graded[0] if graded else None,
+        "weekly": weekly,
+        "figures": {
+            "weekly": json.loads(charts.incidents_over_time(weekly, title=title).to_json())
+        },
+        "incidents": selectors.region_incidents(region_id=place.pk, period=period),
+        "outages": selectors.region_outages(region_id=place.pk),
+        "sectors": SECTORS,
+        "query": _query_without_download(request),
+    }
+    return render(request, "dashboards/region.html", context)

@@ -32,6 +32,7 @@ class Period:
     date_to: dt.date | None = None
     as_of: dt.datetime | None = None
     incident_types: tuple[str, ...] = ()
+    region_id: int | None = None
 
     @property
     def moment(self) -> dt.datetime:
@@ -80,6 +81,8 @@ def _incidents(period: Period) -> QuerySet[Incident]:
         incidents = incidents.filter(occurred_on__lte=period.date_to)
     if period.incident_types:
         incidents = incidents.filter(incident_type__in=period.incident_types)
+    if period.region_id is not None:
+        incidents = incidents.filter(region_id=period.region_id)
     return incidents
 
 
@@ -113,6 +116,8 @@ def _people_without(period: Period, by: list[str]) -> list[dict]:
     outages = ServiceDisruption.objects.filter(status=VerificationStatus.VERIFIED).ongoing_at(
         period.moment
     )
+    if period.region_id is not None:
+        outages = outages.filter(region_id=period.region_id)
     return list(
         outages.values(*by, "service")
         .annotate(people=Coalesce(Sum("people_affected"), 0))

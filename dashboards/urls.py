@@ -8,4 +8,5 @@ app_name = "dashboards"
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("regions/<str:pcode>/", views.region, name="region"),
+    path("grain/", views.grain, name="grain"),
 ]

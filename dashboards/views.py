@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from dashboards import charts, selectors
 from dashboards.forms import MAP_METRICS, DashboardFilterForm
+from dashboards.grain import exports_chart, grain_overview, share_chart
 from dashboards.severity import LEVEL_NAMES, SECTORS
 from incidents.boundaries import GEOBOUNDARIES_ATTRIBUTION
 from incidents.models import Region
@@ -173,3 +174,35 @@ def region(request: HttpRequest, pcode: str) -> HttpResponse:
         "query": _query_without_download(request),
     }
     return render(request, "dashboards/region.html", context)
+
+
+@dashboard_access
+def grain(request: HttpRequest) -> HttpResponse:
+    form, period = _filters(request)
+    if period is None:
+        return render(request, "dashboards/grain.html", {"form": form}, status=400)
+    overview = grain_overview(period=period)
+    months = [[row.month, row.port, row.tonnes, row.voyages] for row in overview.by_month]
+    if request.GET.get("download") == "exports":
+        return _csv_download("grain-exports", ["month", "port", "tonnes", "voyages"], months)
+    disruptions = [effect.disruption for effect in overview.effects]
+    figures = {
+        "exports": exports_chart(
+            overview.by_month, disruptions, title=_("Tonnes exported per month, by port")
+        ),
+        "commodity": share_chart(
+            overview.by_commodity, key="commodity", title=_("Tonnes by commodity")
+        ),
+        "income": share_chart(
+            overview.by_income_group,
+            key="income_group",
+            title=_("Tonnes by destination income group"),
+        ),
+    }
+    context = {
+        "form": form,
+        "overview": overview,
+        "figures": {name: json.loads(figure.to_json()) for name, figure in figures.items()},
+        "query": _query_without_download(request),
+    }
+    return render(request, "dashboards/grain.html", context)

@@ -110,6 +110,14 @@ def exports_chart(
             font={"size": 10, "color": "#b30000"},
         )
     figure.update_layout(title={"text": title}, barmode="stack", height=400, **LAYOUT)
+    # A date axis even without shipments, so the disruption lines have a place.
+    figure.update_xaxes(type="date")
+    if not months and disruptions:
+        margin = dt.timedelta(days=60)
+        dates = [disruption.started_on for disruption in disruptions]
+        figure.update_xaxes(
+            range=[(min(dates) - margin).isoformat(), (max(dates) + margin).isoformat()]
+        )
     figure.update_yaxes(title={"text": "tonnes"})
     return figure
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from django.views.generic import TemplateView
 
@@ -8,7 +9,16 @@ admin.site.site_header = "Impact"
 admin.site.site_title = "Impact staff"
 admin.site.index_title = "Reports, review and reference data"
 
+
+def no_favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on every page, also in the admin; answer, not 404."""
+    response = HttpResponse(status=204)
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
 urlpatterns = [
+    path("favicon.ico", no_favicon),
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("incidents.api.urls")),

@@ -177,3 +177,20 @@ def incidents_over_time(rows: Sequence[dict[str, Any]], *, title: str) -> go.Fig
         **LAYOUT,
     )
     return figure
+
+
+def people_without_over_time(series: dict[str, list[tuple[Any, int]]], *, title: str) -> go.Figure:
+    """One line per service: people without it at the end of each day."""
+    figure = go.Figure()
+    for service in sorted(series):
+        points = series[service]
+        figure.add_scatter(
+            x=[day for day, _ in points],
+            y=[people for _, people in points],
+            name=service.replace("_", " "),
+            mode="lines",
+            line={"shape": "hv"},
+        )
+    figure.update_layout(title={"text": title}, height=340, legend={"orientation": "h"}, **LAYOUT)
+    figure.update_yaxes(title={"text": "people"}, rangemode="tozero")
+    return figure

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import F
+from django.db.models import F, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from dashboards.severity import SECTORS, per_100k, severity
 from incidents.models import Incident, ServiceDisruption
@@ -14,6 +17,7 @@ __all__ = [
     "Period",
     "RegionSeverity",
     "needs_with_severity",
+    "people_without_over_time",
     "region_incidents",
     "region_outages",
     "weekly_incidents",
@@ -81,3 +85,43 @@ def region_outages(*, region_id: int, limit: int = 100) -> list[ServiceDisruptio
     """The region's verified outages, ongoing ones first, then the most recent."""
     outages = ServiceDisruption.objects.published().filter(region_id=region_id)
     return list(outages.order_by(F("restored_at").desc(nulls_first=True), "-started_at")[:limit])
+
+
+def people_without_over_time(
+    *, period: Period, today: dt.date | None = None
+) -> dict[str, list[tuple[dt.date, int]]]:
+    """People without each service at the end of each day of the period.
+
+    Two aggregate queries (people cut off per day, people restored per day), then a
+    running total over days: the work grows with the number of days, not of outages.
+    """
+    outages = ServiceDisruption.objects.published()
+    if period.region_id is not None:
+        outages = outages.filter(region_id=period.region_id)
+    cut = outages.annotate(day=TruncDate("started_at")).values("service", "day")
+    back = outages.exclude(restored_at=None).annotate(day=TruncDate("restored_at"))
+    changes: dict[str, dict[dt.date, int]] = {}
+    for row in cut.annotate(people=Sum("people_affected", default=0)).order_by():
+        day_changes = changes.setdefault(row["service"], {})
+        day_changes[row["day"]] = day_changes.get(row["day"], 0) + row["people"]
+    for row in (
+        back.values("service", "day").annotate(people=Sum("people_affected", default=0)).order_by()
+    ):
+        day_changes = changes.setdefault(row["service"], {})
+        day_changes[row["day"]] = day_changes.get(row["day"], 0) - row["people"]
+    if not changes:
+        return {}
+    first = min(day for days in changes.values() for day in days)
+    start = max(period.date_from or first, first)
+    end = period.date_to or today or timezone.localdate()
+    series: dict[str, list[tuple[dt.date, int]]] = {}
+    for service, day_changes in changes.items():
+        level = sum(people for day, people in day_changes.items() if day < start)
+        points = []
+        day = start
+        while day <= end:
+            level += day_changes.get(day, 0)
+            points.append((day, level))
+            day += dt.timedelta(days=1)
+        series[service] = points
+    return series

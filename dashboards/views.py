@@ -126,6 +126,10 @@ def overview(request: HttpRequest) -> HttpResponse:
         ),
         "matrix": charts.needs_matrix(graded, title=_("Severity by region and sector")),
         "weekly": charts.incidents_over_time(weekly, title=_("Incidents per week, by type")),
+        "outages": charts.people_without_over_time(
+            selectors.people_without_over_time(period=period),
+            title=_("People without each service, by day"),
+        ),
     }
     context = {
         "form": form,

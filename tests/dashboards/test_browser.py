@@ -72,8 +72,8 @@ def test_dashboards_render_in_a_browser(page, live_server):
     page.fill("#id_password", "a long browser passphrase")
     page.click("input[type=submit]")
     page.wait_for_url(f"{live_server.url}/dashboards/")
-    charts_rendered(page, 3)
-    assert page.locator(".js-plotly-plot").count() == 3
+    charts_rendered(page, 4)
+    assert page.locator(".js-plotly-plot").count() == 4
     headline = page.locator(".headline").inner_text()
     page.screenshot(path=ARTIFACTS / "dashboard-overview.png", full_page=True)
 
@@ -81,7 +81,7 @@ def test_dashboards_render_in_a_browser(page, live_server):
     page.fill("#id_date_from", "2023-08-01")
     page.click("form.filters button[type=submit]")
     page.wait_for_url("**metric=killed**")
-    charts_rendered(page, 3)
+    charts_rendered(page, 4)
     assert "date_from=2023-08-01" in page.url
     assert page.locator(".headline").inner_text() != headline
     assert "Killed" in page.locator("[data-figure=figure-map]").inner_text()

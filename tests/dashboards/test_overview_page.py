@@ -52,12 +52,12 @@ def test_overview_renders_three_charts_from_verified_data(client, request, role,
     client.force_login(request.getfixturevalue(role))
     response = client.get(URL)
     assert response.status_code == 200
-    assert set(response.context["figures"]) == {"map", "matrix", "weekly"}
+    assert set(response.context["figures"]) == {"map", "matrix", "weekly", "outages"}
     summary = response.context["summary"]
     assert (summary.incidents, summary.injured, summary.killed) == (1, 19, 0)
     assert summary.people_without["water"] == 12_000
     page = response.content.decode()
-    assert page.count('data-figure="figure-') == 3
+    assert page.count('data-figure="figure-') == 4
     assert "plotly/plotly.min.js" in page
     assert "cdn" not in page.lower()
 
@@ -111,3 +111,41 @@ def test_overview_query_count_does_not_grow_with_the_data(
     client.force_login(analyst)
     with django_assert_max_num_queries(20):
         client.get(URL)
+
+
+def test_people_without_services_day_by_day(organisation):
+    from dashboards.selectors import Period, people_without_over_time
+
+    kyiv = dt.timezone(dt.timedelta(hours=3))
+    verified = {"organisation": organisation, "status": "verified", "verified_at": timezone.now()}
+    # Started before the period and still out; started in it and restored during it.
+    ServiceDisruptionFactory(
+        service="water",
+        people_affected=1_000,
+        started_at=dt.datetime(2023, 7, 1, 10, tzinfo=kyiv),
+        **verified,
+    )
+    ServiceDisruptionFactory(
+        service="water",
+        people_affected=500,
+        started_at=dt.datetime(2023, 8, 2, 10, tzinfo=kyiv),
+        restored_at=dt.datetime(2023, 8, 4, 9, tzinfo=kyiv),
+        **verified,
+    )
+    ServiceDisruptionFactory(
+        service="water",
+        people_affected=9_999,
+        organisation=organisation,
+        started_at=dt.datetime(2023, 8, 2, 10, tzinfo=kyiv),
+    )  # unverified
+    period = Period(date_from=dt.date(2023, 8, 1), date_to=dt.date(2023, 8, 5))
+    series = people_without_over_time(period=period)
+    assert series == {
+        "water": [
+            (dt.date(2023, 8, 1), 1_000),
+            (dt.date(2023, 8, 2), 1_500),
+            (dt.date(2023, 8, 3), 1_500),
+            (dt.date(2023, 8, 4), 1_000),
+            (dt.date(2023, 8, 5), 1_000),
+        ]
+    }

@@ -22,6 +22,7 @@ SEVERITY_COLOURS = [
     [0.75, "#e34a33"],
     [1.0, "#b30000"],
 ]
+WEEK_MS = 7 * 24 * 3600 * 1000
 LAYOUT = {"margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "font": {"family": "system-ui"}}
 
 
@@ -160,6 +161,9 @@ def incidents_over_time(rows: Sequence[dict[str, Any]], *, title: str) -> go.Fig
             x=[row["week"] for row in series],
             y=[row["incidents"] for row in series],
             name=incident_type.replace("_", " "),
+            # A week wide; Plotly would otherwise size a lone bar by the smallest gap.
+            width=WEEK_MS * 0.8,
+            offset=0,
         )
     weeks: dict[Any, int] = {}
     for row in rows:
@@ -176,6 +180,7 @@ def incidents_over_time(rows: Sequence[dict[str, Any]], *, title: str) -> go.Fig
         legend={"orientation": "h"},
         **LAYOUT,
     )
+    figure.update_xaxes(type="date")
     return figure
 
 

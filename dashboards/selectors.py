@@ -112,8 +112,12 @@ def people_without_over_time(
     if not changes:
         return {}
     first = min(day for days in changes.values() for day in days)
+    last = max(day for days in changes.values() for day in days)
     start = max(period.date_from or first, first)
-    end = period.date_to or today or timezone.localdate()
+    still_out = any(sum(days.values()) > 0 for days in changes.values())
+    # Up to today while something is still out; otherwise a month past the last change.
+    today = today or timezone.localdate()
+    end = period.date_to or (today if still_out else min(today, last + dt.timedelta(days=30)))
     series: dict[str, list[tuple[dt.date, int]]] = {}
     for service, day_changes in changes.items():
         level = sum(people for day, people in day_changes.items() if day < start)

@@ -149,3 +149,21 @@ def test_people_without_services_day_by_day(organisation):
             (dt.date(2023, 8, 5), 1_000),
         ]
     }
+
+
+def test_restored_outages_are_drawn_until_a_month_after_the_last_change(organisation):
+    from dashboards.selectors import Period, people_without_over_time
+
+    kyiv = dt.timezone(dt.timedelta(hours=3))
+    ServiceDisruptionFactory(
+        service="electricity",
+        people_affected=300,
+        organisation=organisation,
+        status="verified",
+        verified_at=timezone.now(),
+        started_at=dt.datetime(2023, 8, 15, 4, tzinfo=kyiv),
+        restored_at=dt.datetime(2023, 8, 15, 18, tzinfo=kyiv),
+    )
+    points = people_without_over_time(period=Period(), today=dt.date(2026, 1, 1))["electricity"]
+    assert points[0] == (dt.date(2023, 8, 15), 0)
+    assert points[-1] == (dt.date(2023, 9, 14), 0)

@@ -47,7 +47,28 @@ class ReviewedQuerySet(models.QuerySet):
 ReviewedManager = models.Manager.from_queryset(ReviewedQuerySet)
 
 
-class ReviewedRecord(TimeStampedModel):
+class FeedProvenance(models.Model):
+    """Which ingestion run last wrote a record, and whether staff have taken it over."""
+
+    last_ingestion_run = models.ForeignKey(
+        "incidents.IngestionRun",
+        verbose_name=_("last written by ingestion run"),
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    is_curated = models.BooleanField(
+        _("edited by staff"),
+        default=False,
+        help_text=_("Edited by staff after ingestion: feeds no longer overwrite it."),
+    )
+
+    class Meta:
+        abstract = True
+
+
+class ReviewedRecord(FeedProvenance, TimeStampedModel):
     """A report that passes the review gate before it is published.
 
     Only verified records are public. ``external_source``/``external_id`` identify
@@ -100,20 +121,6 @@ class ReviewedRecord(TimeStampedModel):
         max_length=128,
         blank=True,
         help_text=_("The record's id in the external source, e.g. ACLED's event_id_cnty."),
-    )
-
-    last_ingestion_run = models.ForeignKey(
-        "incidents.IngestionRun",
-        verbose_name=_("last written by ingestion run"),
-        on_delete=models.SET_NULL,
-        related_name="+",
-        null=True,
-        blank=True,
-    )
-    is_curated = models.BooleanField(
-        _("edited by staff"),
-        default=False,
-        help_text=_("Edited by staff after ingestion: feeds no longer overwrite it."),
     )
 
     objects = ReviewedManager()

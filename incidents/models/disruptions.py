@@ -8,7 +8,13 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from incidents.models.attacks import DamagedAsset, Incident
-from incidents.models.base import ReviewedQuerySet, ReviewedRecord, TimeStampedModel, history_user
+from incidents.models.base import (
+    FeedProvenance,
+    ReviewedQuerySet,
+    ReviewedRecord,
+    TimeStampedModel,
+    history_user,
+)
 from incidents.models.places import Port, Region
 
 
@@ -173,7 +179,7 @@ class GrainDisruption(ReviewedRecord):
         return f"{self.get_disruption_type_display()}, {where}, {self.started_on:%Y-%m-%d}"
 
 
-class GrainShipment(TimeStampedModel):
+class GrainShipment(FeedProvenance, TimeStampedModel):
     """One outbound voyage's cargo of one commodity, as the UN Joint Coordination Centre
     published them for the Black Sea Grain Initiative."""
 
@@ -208,20 +214,6 @@ class GrainShipment(TimeStampedModel):
     )
     is_wfp = models.BooleanField(_("WFP charter"), default=False)
     external_source = models.CharField(_("external source"), max_length=64, default="jcc")
-    last_ingestion_run = models.ForeignKey(
-        "incidents.IngestionRun",
-        verbose_name=_("last written by ingestion run"),
-        on_delete=models.SET_NULL,
-        related_name="+",
-        null=True,
-        blank=True,
-    )
-    is_curated = models.BooleanField(
-        _("edited by staff"),
-        default=False,
-        help_text=_("Edited by staff after ingestion: feeds no longer overwrite it."),
-    )
-
     history = HistoricalRecords(get_user=history_user, excluded_fields=["updated_at"])
 
     class Meta:

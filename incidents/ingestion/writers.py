@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from dataclasses import fields as dataclass_fields
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -30,6 +31,12 @@ from incidents.models import (
 )
 
 Key = tuple[Any, ...]
+# Record fields copied onto the incident as they are; the rest are keys and children.
+INCIDENT_FACTS = [
+    item.name
+    for item in dataclass_fields(IncidentRecord)
+    if item.name not in {"external_id", "region_ref", "sources", "assets"}
+]
 
 
 @dataclass
@@ -258,26 +265,7 @@ class IncidentWriter(BatchWriter):
             "external_source": external_source,
             "external_id": external_id,
             "region_id": resolution.id,
-            **{
-                name: getattr(record, name)
-                for name in [
-                    "occurred_on",
-                    "occurred_at",
-                    "date_precision",
-                    "settlement",
-                    "latitude",
-                    "longitude",
-                    "location_precision",
-                    "incident_type",
-                    "weapons_launched",
-                    "weapons_intercepted",
-                    "killed",
-                    "injured",
-                    "children_killed",
-                    "children_injured",
-                    "description",
-                ]
-            },
+            **{name: getattr(record, name) for name in INCIDENT_FACTS},
         }
         pending.children = {
             "sources": _child_rows(record.sources),

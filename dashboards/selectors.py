@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import F, Sum
 from django.db.models.functions import TruncDate
@@ -11,7 +11,13 @@ from django.utils import timezone
 
 from dashboards.severity import SECTORS, per_100k, severity
 from incidents.models import Incident, ServiceDisruption
-from incidents.selectors import Period, RegionNeeds, region_needs, weekly_incidents
+from incidents.selectors import (
+    Period,
+    RegionNeeds,
+    region_needs,
+    verified_incidents,
+    weekly_incidents,
+)
 
 __all__ = [
     "Period",
@@ -71,13 +77,7 @@ def needs_with_severity(*, period: Period) -> list[RegionSeverity]:
 
 def region_incidents(*, region_id: int, period: Period, limit: int = 100) -> list[Incident]:
     """The region's latest verified incidents in the period, for the page's table."""
-    incidents = Incident.objects.published().filter(region_id=region_id)
-    if period.date_from:
-        incidents = incidents.filter(occurred_on__gte=period.date_from)
-    if period.date_to:
-        incidents = incidents.filter(occurred_on__lte=period.date_to)
-    if period.incident_types:
-        incidents = incidents.filter(incident_type__in=period.incident_types)
+    incidents = verified_incidents(replace(period, region_id=region_id))
     return list(incidents.order_by("-occurred_on", "-id")[:limit])
 
 

@@ -8,6 +8,7 @@ from incidents.selectors.needs import (
     grain_exports_by_port_and_month,
     national_summary,
     region_needs,
+    verified_incidents,
     weekly_incidents,
 )
 from incidents.selectors.visibility import (
@@ -29,5 +30,6 @@ __all__ = [
     "region_needs",
     "sources_visible_to",
     "tombstones_visible_to",
+    "verified_incidents",
     "weekly_incidents",
 ]

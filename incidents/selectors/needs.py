@@ -73,7 +73,7 @@ class NationalSummary(Figures):
     grain_exports: tuple[GrainMonth, ...] = ()
 
 
-def _incidents(period: Period) -> QuerySet[Incident]:
+def verified_incidents(period: Period) -> QuerySet[Incident]:
     incidents = Incident.objects.filter(status=VerificationStatus.VERIFIED)
     if period.date_from:
         incidents = incidents.filter(occurred_on__gte=period.date_from)
@@ -90,7 +90,7 @@ def weekly_incidents(*, period: Period) -> list[dict[str, Any]]:
     """Incidents and casualties per week and incident type, oldest first."""
     return [
         dict(row)
-        for row in _incidents(period)
+        for row in verified_incidents(period)
         .annotate(week=TruncWeek("occurred_on"))
         .values("week", "incident_type")
         .annotate(**_casualty_sums())
@@ -109,7 +109,7 @@ def _casualty_sums() -> dict[str, Any]:
 
 
 def _casualties(period: Period, by: list[str]) -> list[dict]:
-    return list(_incidents(period).values(*by).annotate(**_casualty_sums()).order_by())
+    return list(verified_incidents(period).values(*by).annotate(**_casualty_sums()).order_by())
 
 
 def _people_without(period: Period, by: list[str]) -> list[dict]:
@@ -126,7 +126,7 @@ def _people_without(period: Period, by: list[str]) -> list[dict]:
 
 
 def _damaged(period: Period, by: list[str]) -> list[dict]:
-    assets = DamagedAsset.objects.filter(incident__in=_incidents(period))
+    assets = DamagedAsset.objects.filter(incident__in=verified_incidents(period))
     return list(
         assets.values(*[f"incident__{name}" for name in by], "asset_type")
         .annotate(total=Coalesce(Sum("count"), 0))
@@ -181,7 +181,7 @@ def grain_exports_by_port_and_month(*, period: Period) -> tuple[GrainMonth, ...]
 
 
 def national_summary(*, period: Period) -> NationalSummary:
-    casualties = _incidents(period).aggregate(**_casualty_sums())
+    casualties = verified_incidents(period).aggregate(**_casualty_sums())
     without = dict.fromkeys(SERVICES, 0)
     for row in _people_without(period, []):
         without[row["service"]] = row["people"]

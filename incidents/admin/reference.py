@@ -16,6 +16,7 @@ from incidents.models import (
     AttackWaveWeapon,
     GrainDisruption,
     GrainShipment,
+    NeedsBaseline,
     Port,
     Region,
 )
@@ -34,6 +35,30 @@ class RegionAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description=_("boundary loaded"))
     def has_boundary(self, obj: Region) -> bool:
         return obj.boundary is not None
+
+
+@admin.register(NeedsBaseline)
+class NeedsBaselineAdmin(ScopedHistoryAdmin):
+    list_display = [
+        "region",
+        "external_source",
+        "reference_year",
+        "population",
+        "people_affected",
+        "people_in_need",
+        "is_curated",
+    ]
+    list_filter = ["external_source", "reference_year"]
+    list_select_related = ["region"]
+    search_fields = ["region__pcode", "region__name_en", "region__name_uk", "external_source"]
+    autocomplete_fields = ["region"]
+    readonly_fields = ["last_ingestion_run", "is_curated"]
+
+    def save_model(self, request: HttpRequest, obj: NeedsBaseline, form: Any, change: bool) -> None:
+        # A figure staff corrected stays corrected: the feed no longer overwrites the row.
+        if change and form.changed_data:
+            obj.is_curated = True
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Port)

@@ -323,6 +323,13 @@ class FiguresSerializer(serializers.Serializer):
     people_without = serializers.DictField(
         child=serializers.IntegerField(), help_text=_("People without each service now.")
     )
+    outages = serializers.DictField(
+        child=serializers.IntegerField(), help_text=_("Outages of each service ongoing now.")
+    )
+    person_days = serializers.DictField(
+        child=serializers.FloatField(),
+        help_text=_("People times days without each service within the period."),
+    )
     damaged = serializers.DictField(
         child=serializers.IntegerField(), help_text=_("Damaged or destroyed assets by type.")
     )
@@ -332,7 +339,15 @@ class RegionNeedsSerializer(FiguresSerializer):
     pcode = serializers.CharField()
     iso_code = serializers.CharField()
     name = serializers.CharField()
+    name_uk = serializers.CharField()
     population = serializers.IntegerField(allow_null=True)
+    people_affected = serializers.IntegerField(
+        allow_null=True, help_text=_("From the latest needs assessment, when one was loaded.")
+    )
+    people_in_need = serializers.IntegerField(
+        allow_null=True, help_text=_("From the latest needs assessment, when one was loaded.")
+    )
+    baseline = serializers.CharField(help_text=_("Which assessment, e.g. 'hno-2023 (2023)'."))
 
 
 class GrainMonthSerializer(serializers.Serializer):
@@ -344,3 +359,6 @@ class GrainMonthSerializer(serializers.Serializer):
 
 class NationalSummarySerializer(FiguresSerializer):
     grain_exports = GrainMonthSerializer(many=True)
+    people_in_need = serializers.IntegerField(
+        allow_null=True, help_text=_("Sum of the regions' latest needs assessments.")
+    )

@@ -20,6 +20,7 @@ class Format(StrEnum):
     HXL = "hxl"
     ACLED = "acled"
     JCC = "jcc"
+    HXL_BASELINE = "hxl-baseline"
 
 
 class FormatError(Exception):
@@ -86,7 +87,17 @@ class ShipmentRecord:
     is_wfp: bool = False
 
 
-Record = IncidentRecord | ShipmentRecord
+@dataclass(frozen=True)
+class BaselineRecord:
+    """People affected and in need in one region, as a needs assessment counted them."""
+
+    region_ref: str
+    population: int | None = None
+    people_affected: int | None = None
+    people_in_need: int | None = None
+
+
+Record = IncidentRecord | ShipmentRecord | BaselineRecord
 
 
 @dataclass(frozen=True)

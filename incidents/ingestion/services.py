@@ -27,7 +27,13 @@ from incidents.ingestion import sources
 from incidents.ingestion.gazetteer import NameIndex, Place
 from incidents.ingestion.parsers import parse
 from incidents.ingestion.records import Format, FormatError, ParsedRow
-from incidents.ingestion.writers import BatchOutcome, BatchWriter, IncidentWriter, ShipmentWriter
+from incidents.ingestion.writers import (
+    BaselineWriter,
+    BatchOutcome,
+    BatchWriter,
+    IncidentWriter,
+    ShipmentWriter,
+)
 from incidents.models import Feed, IngestionRun, Port, Region, VerificationStatus
 from incidents.services import AnyUser
 
@@ -38,6 +44,7 @@ DEFAULT_SOURCES = {
     Format.HXL: "hxl",
     Format.ACLED: "acled",
     Format.JCC: "jcc",
+    Format.HXL_BASELINE: "baseline",
 }
 _ZERO_ROWS_AFTER = 10  # rows a feed used to give before an empty run is worth an alert
 RETRY_DELAY_CAP_SECONDS = 600
@@ -155,6 +162,8 @@ def _batches(rows: Iterator[ParsedRow], size: int) -> Iterator[list[ParsedRow]]:
 def _writer(run: IngestionRun) -> BatchWriter:
     if run.format == Format.JCC:
         return ShipmentWriter(run=run, index=port_index())
+    if run.format == Format.HXL_BASELINE:
+        return BaselineWriter(run=run, index=region_index())
     return IncidentWriter(run=run, index=region_index())
 
 

@@ -19,13 +19,14 @@ from django.utils import timezone
 
 from incidents.ingestion.gazetteer import Match, NameIndex
 from incidents.ingestion.parsers.impact import split_impact_key
-from incidents.ingestion.records import IncidentRecord, ParsedRow, ShipmentRecord
+from incidents.ingestion.records import BaselineRecord, IncidentRecord, ParsedRow, ShipmentRecord
 from incidents.models import (
     DamagedAsset,
     GrainShipment,
     Incident,
     IngestionIssue,
     IngestionRun,
+    NeedsBaseline,
     Source,
     VerificationStatus,
 )
@@ -365,3 +366,35 @@ class ShipmentWriter(BatchWriter):
             (s.external_source, s.voyage_number, s.commodity, s.destination_country): s
             for s in shipments
         }
+
+
+class BaselineWriter(BatchWriter):
+    """A needs assessment's figures, one row per region; the run's source names the assessment."""
+
+    model = NeedsBaseline
+    FIGURES = ("population", "people_affected", "people_in_need")
+
+    def key_of(self, record: BaselineRecord) -> Key:
+        resolution = self.index.resolve(record.region_ref)
+        found = resolution.match == Match.FOUND
+        return (self.run.external_source, resolution.id if found else record.region_ref)
+
+    def values_of(self, record: BaselineRecord, pending: _Pending, outcome: BatchOutcome) -> str:
+        external_source, region_id = pending.key
+        if not isinstance(region_id, int):
+            return f"region: '{record.region_ref}' is not a known region"
+        year = self.run.options.get("baseline_year")
+        pending.values = {
+            "external_source": external_source,
+            "region_id": region_id,
+            "reference_year": int(year) if year else None,
+            **{name: getattr(record, name) for name in self.FIGURES},
+        }
+        return ""
+
+    def existing(self, keys: Sequence[Key]) -> dict[Key, Any]:
+        region_ids = [region_id for _, region_id in keys if isinstance(region_id, int)]
+        baselines = NeedsBaseline.objects.filter(
+            external_source=self.run.external_source, region_id__in=region_ids
+        )
+        return {(found.external_source, found.region_id): found for found in baselines}

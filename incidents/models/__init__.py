@@ -2,7 +2,7 @@
 
 Region 1-* Incident *-1 AttackWave; Incident 1-* DamagedAsset, ServiceDisruption, Source;
 ServiceDisruption *-1 Region; Port *-1 Region; GrainDisruption *-1 Port, *-1 Incident;
-GrainShipment *-1 Port.
+GrainShipment *-1 Port; NeedsBaseline *-1 Region.
 """
 
 from incidents.models.attacks import (
@@ -13,6 +13,7 @@ from incidents.models.attacks import (
     WeaponType,
 )
 from incidents.models.base import LocationPrecision, VerificationStatus
+from incidents.models.baselines import NeedsBaseline
 from incidents.models.disruptions import GrainDisruption, GrainShipment, ServiceDisruption
 from incidents.models.ingestion import Feed, FeedFormat, IngestionIssue, IngestionRun
 from incidents.models.places import Port, Region
@@ -31,6 +32,7 @@ __all__ = [
     "IngestionIssue",
     "IngestionRun",
     "LocationPrecision",
+    "NeedsBaseline",
     "Port",
     "Region",
     "ServiceDisruption",

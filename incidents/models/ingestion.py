@@ -20,6 +20,7 @@ class FeedFormat(models.TextChoices):
     HXL = "hxl", _("HXL-tagged CSV (incidents)")
     ACLED = "acled", _("ACLED export (CSV or API JSON)")
     JCC = "jcc", _("JCC grain shipments table (CSV or HXL)")
+    HXL_BASELINE = "hxl-baseline", _("HXL-tagged needs baseline (people in need by region)")
 
 
 # Ingested records wait for review unless the feed is a trusted source.
@@ -73,7 +74,10 @@ class Feed(TimeStampedModel):
         _("options"),
         default=dict,
         blank=True,
-        help_text=_('Format options, e.g. {"acled_event_types": ["Battles"]}.'),
+        help_text=_(
+            'Format options, e.g. {"acled_event_types": ["Battles"]} for ACLED or '
+            '{"baseline_year": 2023} for a needs baseline.'
+        ),
     )
     next_run_at = models.DateTimeField(_("next run"), null=True, blank=True)
     alert = models.CharField(_("alert"), max_length=300, blank=True)

@@ -5,10 +5,10 @@ from incidents.selectors.needs import (
     NationalSummary,
     Period,
     RegionNeeds,
+    counted_incidents,
     grain_exports_by_port_and_month,
     national_summary,
     region_needs,
-    verified_incidents,
     weekly_incidents,
 )
 from incidents.selectors.visibility import (
@@ -30,6 +30,6 @@ __all__ = [
     "region_needs",
     "sources_visible_to",
     "tombstones_visible_to",
-    "verified_incidents",
+    "counted_incidents",
     "weekly_incidents",
 ]

@@ -1,6 +1,7 @@
-"""Needs by region and national totals, aggregated in the database from verified records.
+"""Needs by region and national totals, aggregated in the database.
 
-Only verified records count, for every reader: an aggregate is a publication.
+Only verified records count unless a period asks to include records submitted for review
+(``include_submitted``), which only readers who see every organisation's reports may ask for.
 """
 
 from __future__ import annotations
@@ -9,14 +10,26 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
-from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
+from django.db.models import (
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, Greatest, Least, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from incidents.models import (
     DamagedAsset,
     GrainShipment,
     Incident,
+    NeedsBaseline,
     Region,
     ServiceDisruption,
     VerificationStatus,
@@ -33,10 +46,32 @@ class Period:
     as_of: dt.datetime | None = None
     incident_types: tuple[str, ...] = ()
     region_id: int | None = None
+    include_submitted: bool = False
 
     @property
     def moment(self) -> dt.datetime:
         return self.as_of or timezone.now()
+
+    @property
+    def statuses(self) -> tuple[str, ...]:
+        if self.include_submitted:
+            return (VerificationStatus.VERIFIED, VerificationStatus.SUBMITTED)
+        return (VerificationStatus.VERIFIED,)
+
+    @property
+    def starts_at(self) -> dt.datetime | None:
+        """The first moment of ``date_from`` in Kyiv (the project's time zone)."""
+        if self.date_from is None:
+            return None
+        return timezone.make_aware(dt.datetime.combine(self.date_from, dt.time.min))
+
+    @property
+    def ends_at(self) -> dt.datetime:
+        """The end of ``date_to`` in Kyiv, or the as-of moment if that is earlier."""
+        if self.date_to is None:
+            return self.moment
+        day_after = self.date_to + dt.timedelta(days=1)
+        return min(self.moment, timezone.make_aware(dt.datetime.combine(day_after, dt.time.min)))
 
 
 @dataclass(frozen=True)
@@ -48,6 +83,10 @@ class Figures:
     children_injured: int = 0
     # People without each service at the moment of ``as_of``, by service.
     people_without: dict[str, int] = field(default_factory=dict)
+    # Outages ongoing at the moment of ``as_of``, by service.
+    outages: dict[str, int] = field(default_factory=dict)
+    # People multiplied by days without the service within the period, by service.
+    person_days: dict[str, float] = field(default_factory=dict)
     # Damaged or destroyed assets by type (counts of buildings, facilities ...).
     damaged: dict[str, int] = field(default_factory=dict)
 
@@ -57,7 +96,12 @@ class RegionNeeds(Figures):
     pcode: str = ""
     iso_code: str = ""
     name: str = ""
+    name_uk: str = ""
     population: int | None = None
+    # From the latest needs assessment (NeedsBaseline) of the region, when one was loaded.
+    people_affected: int | None = None
+    people_in_need: int | None = None
+    baseline: str = ""  # which assessment, e.g. "hno-2023 (2023)"
 
 
 @dataclass(frozen=True)
@@ -71,10 +115,26 @@ class GrainMonth:
 @dataclass(frozen=True)
 class NationalSummary(Figures):
     grain_exports: tuple[GrainMonth, ...] = ()
+    people_in_need: int | None = None  # the sum of the regions' latest baselines
 
 
-def verified_incidents(period: Period) -> QuerySet[Incident]:
-    incidents = Incident.objects.filter(status=VerificationStatus.VERIFIED)
+class _Seconds(Func):
+    """A duration as seconds (float): PostgreSQL intervals and SQLite's microseconds alike."""
+
+    output_field = FloatField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler, connection, template="EXTRACT(EPOCH FROM %(expressions)s)", **extra
+        )
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="(%(expressions)s / 1000000.0)", **extra)
+
+
+def counted_incidents(period: Period) -> QuerySet[Incident]:
+    """The incidents a period's figures count: by status, dates, types and region."""
+    incidents = Incident.objects.filter(status__in=period.statuses)
     if period.date_from:
         incidents = incidents.filter(occurred_on__gte=period.date_from)
     if period.date_to:
@@ -90,7 +150,7 @@ def weekly_incidents(*, period: Period) -> list[dict[str, Any]]:
     """Incidents and casualties per week and incident type, oldest first."""
     return [
         dict(row)
-        for row in verified_incidents(period)
+        for row in counted_incidents(period)
         .annotate(week=TruncWeek("occurred_on"))
         .values("week", "incident_type")
         .annotate(**_casualty_sums())
@@ -109,24 +169,68 @@ def _casualty_sums() -> dict[str, Any]:
 
 
 def _casualties(period: Period, by: list[str]) -> list[dict]:
-    return list(verified_incidents(period).values(*by).annotate(**_casualty_sums()).order_by())
+    return list(counted_incidents(period).values(*by).annotate(**_casualty_sums()).order_by())
+
+
+def counted_outages(period: Period) -> QuerySet[ServiceDisruption]:
+    """The outages a period's figures count: by status and region (any time)."""
+    outages = ServiceDisruption.objects.filter(status__in=period.statuses)
+    if period.region_id is not None:
+        outages = outages.filter(region_id=period.region_id)
+    return outages
 
 
 def _people_without(period: Period, by: list[str]) -> list[dict]:
-    outages = ServiceDisruption.objects.filter(status=VerificationStatus.VERIFIED).ongoing_at(
-        period.moment
-    )
-    if period.region_id is not None:
-        outages = outages.filter(region_id=period.region_id)
+    """People without each service, and the outages, ongoing at the period's moment."""
     return list(
-        outages.values(*by, "service")
-        .annotate(people=Coalesce(Sum("people_affected"), 0))
+        counted_outages(period)
+        .ongoing_at(period.moment)
+        .values(*by, "service")
+        .annotate(people=Coalesce(Sum("people_affected"), 0), outages=Count("id"))
         .order_by()
     )
 
 
+def _person_days(period: Period, by: list[str]) -> list[dict]:
+    """People x days without each service within the period (clipped to its start and end).
+
+    An outage that started before the period counts from the period's start; one not yet
+    restored counts up to the period's end (or now).
+    """
+    start, end = period.starts_at, period.ends_at
+    outages = counted_outages(period).filter(started_at__lt=end, people_affected__gt=0)
+    since: Any = F("started_at")
+    if start is not None:
+        outages = outages.filter(Q(restored_at__isnull=True) | Q(restored_at__gt=start))
+        since = Greatest("started_at", Value(start))
+    until = Least(Coalesce("restored_at", Value(end)), Value(end))
+    span = ExpressionWrapper(until - since, output_field=DurationField())
+    days = _Seconds(span) * F("people_affected") / 86400.0
+    return list(
+        outages.values(*by, "service")
+        .annotate(person_days=Coalesce(Sum(days), 0.0, output_field=FloatField()))
+        .order_by()
+    )
+
+
+def latest_baselines() -> dict[int, NeedsBaseline]:
+    """The most recent needs assessment per first-level region (by year, then last update)."""
+    latest: dict[int, NeedsBaseline] = {}
+    ordered = NeedsBaseline.objects.filter(region__level=Region.Level.ADM1).order_by(
+        "region_id", F("reference_year").desc(nulls_last=True), "-updated_at"
+    )
+    for baseline in ordered:
+        latest.setdefault(baseline.region_id, baseline)
+    return latest
+
+
+def _baseline_label(baseline: NeedsBaseline) -> str:
+    year = f" ({baseline.reference_year})" if baseline.reference_year else ""
+    return f"{baseline.external_source}{year}"
+
+
 def _damaged(period: Period, by: list[str]) -> list[dict]:
-    assets = DamagedAsset.objects.filter(incident__in=verified_incidents(period))
+    assets = DamagedAsset.objects.filter(incident__in=counted_incidents(period))
     return list(
         assets.values(*[f"incident__{name}" for name in by], "asset_type")
         .annotate(total=Coalesce(Sum("count"), 0))
@@ -135,11 +239,17 @@ def _damaged(period: Period, by: list[str]) -> list[dict]:
 
 
 def region_needs(*, period: Period) -> list[RegionNeeds]:
-    """One row per first-level region, in P-code order: four queries in all."""
+    """One row per first-level region, in P-code order: six queries in all."""
     casualties = {row.pop("region_id"): row for row in _casualties(period, ["region_id"])}
     without: dict[int, dict[str, int]] = {}
+    outages: dict[int, dict[str, int]] = {}
     for row in _people_without(period, ["region_id"]):
         without.setdefault(row["region_id"], {})[row["service"]] = row["people"]
+        outages.setdefault(row["region_id"], {})[row["service"]] = row["outages"]
+    person_days: dict[int, dict[str, float]] = {}
+    for row in _person_days(period, ["region_id"]):
+        person_days.setdefault(row["region_id"], {})[row["service"]] = row["person_days"]
+    baselines = latest_baselines()
     damaged: dict[int, dict[str, int]] = {}
     for row in _damaged(period, ["region_id"]):
         damaged.setdefault(row["incident__region_id"], {})[row["asset_type"]] = row["total"]
@@ -148,13 +258,27 @@ def region_needs(*, period: Period) -> list[RegionNeeds]:
             pcode=region.pcode,
             iso_code=region.iso_code,
             name=region.name_en,
+            name_uk=region.name_uk,
             population=region.population,
             **casualties.get(region.pk, {}),
             people_without={s: without.get(region.pk, {}).get(s, 0) for s in SERVICES},
+            outages={s: outages.get(region.pk, {}).get(s, 0) for s in SERVICES},
+            person_days={s: round(person_days.get(region.pk, {}).get(s, 0.0), 1) for s in SERVICES},
             damaged={a: damaged.get(region.pk, {}).get(a, 0) for a in ASSET_TYPES},
+            **_baseline_figures(baselines.get(region.pk)),
         )
         for region in Region.objects.first_level().order_by("pcode")
     ]
+
+
+def _baseline_figures(baseline: NeedsBaseline | None) -> dict[str, Any]:
+    if baseline is None:
+        return {}
+    return {
+        "people_affected": baseline.people_affected,
+        "people_in_need": baseline.people_in_need,
+        "baseline": _baseline_label(baseline),
+    }
 
 
 def grain_exports_by_port_and_month(*, period: Period) -> tuple[GrainMonth, ...]:
@@ -181,16 +305,27 @@ def grain_exports_by_port_and_month(*, period: Period) -> tuple[GrainMonth, ...]
 
 
 def national_summary(*, period: Period) -> NationalSummary:
-    casualties = verified_incidents(period).aggregate(**_casualty_sums())
-    without = dict.fromkeys(SERVICES, 0)
+    casualties = counted_incidents(period).aggregate(**_casualty_sums())
+    without, outages = dict.fromkeys(SERVICES, 0), dict.fromkeys(SERVICES, 0)
     for row in _people_without(period, []):
         without[row["service"]] = row["people"]
+        outages[row["service"]] = row["outages"]
+    person_days = dict.fromkeys(SERVICES, 0.0)
+    for row in _person_days(period, []):
+        person_days[row["service"]] = round(row["person_days"], 1)
     damaged = dict.fromkeys(ASSET_TYPES, 0)
     for row in _damaged(period, []):
         damaged[row["asset_type"]] = row["total"]
+    baselines = latest_baselines()
+    if period.region_id is not None:
+        baselines = {k: v for k, v in baselines.items() if k == period.region_id}
+    in_need = [b.people_in_need for b in baselines.values() if b.people_in_need is not None]
     return NationalSummary(
         **casualties,
         people_without=without,
+        outages=outages,
+        person_days=person_days,
         damaged=damaged,
         grain_exports=grain_exports_by_port_and_month(period=period),
+        people_in_need=sum(in_need) if in_need else None,
     )

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
 from incidents.ingestion.parsers.acled import parse_acled
+from incidents.ingestion.parsers.baseline import parse_hxl_baseline
 from incidents.ingestion.parsers.hxl import parse_hxl_incidents
 from incidents.ingestion.parsers.impact import parse_impact_csv, parse_impact_json
 from incidents.ingestion.parsers.jcc import parse_jcc
@@ -23,6 +24,7 @@ PARSERS: dict[Format, Callable[..., Iterator[ParsedRow]]] = {
     Format.HXL: parse_hxl_incidents,
     Format.ACLED: parse_acled,
     Format.JCC: parse_jcc,
+    Format.HXL_BASELINE: parse_hxl_baseline,
 }
 
 

@@ -9,8 +9,7 @@ from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from incidents.ingestion.parsers.consistency import check_incident
-from incidents.ingestion.parsers.csv_reader import HEAD_ROWS, read_head
-from incidents.ingestion.parsers.hxl_tags import HxlTable, cell, find_hxl_table
+from incidents.ingestion.parsers.hxl_tags import cell, locate_columns, read_hxl_table
 from incidents.ingestion.parsers.values import (
     clean_text,
     collapse_whitespace,
@@ -19,7 +18,7 @@ from incidents.ingestion.parsers.values import (
     parse_latitude,
     parse_longitude,
 )
-from incidents.ingestion.records import FormatError, IncidentRecord, ParsedRow, SourceRecord
+from incidents.ingestion.records import IncidentRecord, ParsedRow, SourceRecord
 
 # Field -> tag patterns, tried in order. A reported date is not when the event happened, and a
 # facility's name is not a settlement, so those columns are excluded from the fallbacks.
@@ -70,13 +69,8 @@ def incident_type_from_text(text: str) -> str | None:
 
 def parse_hxl_incidents(stream: BinaryIO) -> Iterator[ParsedRow]:
     """One ParsedRow per data row of an HXL-tagged incident table."""
-    table = find_hxl_table(read_head(stream))
-    if table is None:
-        raise FormatError(
-            f"no HXL hashtag row (a row of tags like #date+occurred, #adm1+code) "
-            f"in the first {HEAD_ROWS} rows"
-        )
-    columns = _locate_columns(table)
+    table = read_hxl_table(stream, example_tags="#date+occurred, #adm1+code")
+    columns = locate_columns(table, REQUIRED_COLUMNS, OPTIONAL_COLUMNS)
     for line_number, cells in table.rows:
         raw = table.raw(cells)
         try:
@@ -85,17 +79,6 @@ def parse_hxl_incidents(stream: BinaryIO) -> Iterator[ParsedRow]:
             yield ParsedRow(row_number=line_number, raw=raw, error=str(error))
         else:
             yield ParsedRow(row_number=line_number, raw=raw, record=record, warnings=warnings)
-
-
-def _locate_columns(table: HxlTable) -> dict[str, int | None]:
-    columns = {field: table.column(*patterns) for field, patterns in REQUIRED_COLUMNS.items()}
-    missing = [REQUIRED_COLUMNS[field][0] for field, index in columns.items() if index is None]
-    if missing:
-        raise FormatError(
-            f"missing HXL column(s): {', '.join(missing)} (tags found: {table.describe_tags()})"
-        )
-    columns.update((field, table.column(*patterns)) for field, patterns in OPTIONAL_COLUMNS.items())
-    return columns
 
 
 def _incident_from_cells(

@@ -10,8 +10,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import BinaryIO
 
-from incidents.ingestion.parsers.csv_reader import CsvHead, CsvRow, column_names, row_as_dict
+from incidents.ingestion.parsers.csv_reader import (
+    HEAD_ROWS,
+    CsvHead,
+    CsvRow,
+    column_names,
+    read_head,
+    row_as_dict,
+)
+from incidents.ingestion.records import FormatError
 
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 # Some publishers (OCHA Ukraine among them) write #admin1 for the core tag #adm1.
@@ -133,6 +142,35 @@ def find_hxl_table(head: CsvHead) -> HxlTable | None:
                 rows=head.rows_after(index),
             )
     return None
+
+
+def read_hxl_table(stream: BinaryIO, *, example_tags: str) -> HxlTable:
+    """The HXL table in ``stream``; FormatError when no hashtag row is near the top."""
+    table = find_hxl_table(read_head(stream))
+    if table is None:
+        raise FormatError(
+            f"no HXL hashtag row (a row of tags like {example_tags}) in the first {HEAD_ROWS} rows"
+        )
+    return table
+
+
+def locate_columns(
+    table: HxlTable,
+    required: dict[str, tuple[str, ...]],
+    optional: dict[str, tuple[str, ...]],
+) -> dict[str, int | None]:
+    """Column index per field (None: not in the file); FormatError naming missing required tags.
+
+    A required field may be satisfied by any of its patterns; the first is the one named.
+    """
+    columns = {field: table.column(*patterns) for field, patterns in required.items()}
+    missing = [required[field][0] for field, index in columns.items() if index is None]
+    if missing:
+        raise FormatError(
+            f"missing HXL column(s): {', '.join(missing)} (tags found: {table.describe_tags()})"
+        )
+    columns.update((field, table.column(*patterns)) for field, patterns in optional.items())
+    return columns
 
 
 def cell(cells: Sequence[str], index: int | None) -> str:

@@ -90,6 +90,24 @@ def parse_count(field: str, text: str) -> int:
     return 0 if count is None else count
 
 
+def parse_optional_people(field: str, text: str) -> int | None:
+    """A number of people, or None when empty. Estimates ("1502897.01") round to whole people."""
+    value = text.strip()
+    if not value:
+        return None
+    if _NEGATIVE.match(value):
+        raise ValueError(f"{field}: '{value}' is negative")
+    if _WHOLE_NUMBER.fullmatch(value):
+        return int(re.sub(r"[,\s]", "", value))
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        number = Decimal("NaN")
+    if not number.is_finite():
+        raise ValueError(f"{field}: '{value}' is not a number")
+    return int(number.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
 def parse_optional_date(field: str, text: str) -> dt.date | None:
     """A date written as 2023-08-15, 15 August 2023, 14-Jun-2023 or 15/08/2023 (day first)."""
     value = clean_text(text)

@@ -25,7 +25,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--source",
             default="",
-            help="External source name for the records' keys (default: acled, jcc, hxl, impact).",
+            help="External source name for the records' keys "
+            "(default: acled, jcc, hxl, impact, baseline).",
         )
         parser.add_argument(
             "--status",
@@ -40,6 +41,12 @@ class Command(BaseCommand):
             help="Comma-separated ACLED event types to import instead of the default "
             "'Explosions/Remote violence' and 'Violence against civilians'.",
         )
+        parser.add_argument(
+            "--baseline-year",
+            type=int,
+            default=None,
+            help="For hxl-baseline: the year the assessment's figures describe, e.g. 2023.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         organisation = None
@@ -48,13 +55,18 @@ class Command(BaseCommand):
             if organisation is None:
                 raise CommandError(f"No organisation with slug '{options['organisation']}'.")
         event_types = [t.strip() for t in options["acled_event_types"].split(",") if t.strip()]
+        format_options: dict[str, Any] = {}
+        if event_types:
+            format_options["acled_event_types"] = event_types
+        if options["baseline_year"]:
+            format_options["baseline_year"] = options["baseline_year"]
         try:
             run = services.ingestion_run_create(
                 location=options["location"],
                 format=options["format"],
                 trigger=IngestionRun.Trigger.COMMAND,
                 external_source=options["source"],
-                options={"acled_event_types": event_types} if event_types else {},
+                options=format_options,
                 record_status=options["status"],
                 organisation=organisation,
             )

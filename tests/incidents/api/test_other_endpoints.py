@@ -128,7 +128,7 @@ def test_aggregates_take_a_constant_number_of_queries(
     anonymous, needs_data, django_assert_max_num_queries
 ):
     IncidentFactory.create_batch(20, verified=True)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(6):
         anonymous.get("/api/v1/needs/")
 
 

@@ -14,8 +14,8 @@ from incidents.models import Incident, ServiceDisruption
 from incidents.selectors import (
     Period,
     RegionNeeds,
+    counted_incidents,
     region_needs,
-    verified_incidents,
     weekly_incidents,
 )
 
@@ -77,7 +77,7 @@ def needs_with_severity(*, period: Period) -> list[RegionSeverity]:
 
 def region_incidents(*, region_id: int, period: Period, limit: int = 100) -> list[Incident]:
     """The region's latest verified incidents in the period, for the page's table."""
-    incidents = verified_incidents(replace(period, region_id=region_id))
+    incidents = counted_incidents(replace(period, region_id=region_id))
     return list(incidents.order_by("-occurred_on", "-id")[:limit])
 
 

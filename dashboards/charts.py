@@ -10,10 +10,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import plotly.graph_objects as go
+from django.utils.translation import gettext as _
 from plotly.colors import sample_colorscale
 
 from dashboards.selectors import RegionSeverity
 from dashboards.severity import LEVEL_NAMES, SECTORS
+from incidents.models import Incident, ServiceDisruption
 
 SEVERITY_COLOURS = [
     [0.0, "#fef0d9"],
@@ -36,11 +38,23 @@ def _rings(geometry: dict[str, Any]) -> list[list[list[float]]]:
 
 
 def _outline(geometry: dict[str, Any]) -> tuple[list[float | None], list[float | None]]:
+    """Longitudes and latitudes of the rings, None between rings.
+
+    Rounded to 0.001 degree (about 100 m, finer than a screen pixel at the map's scale),
+    which halves the page's weight; consecutive points that round alike are dropped.
+    """
     lons: list[float | None] = []
     lats: list[float | None] = []
     for ring in _rings(geometry):
-        lons += [point[0] for point in ring] + [None]
-        lats += [point[1] for point in ring] + [None]
+        previous = None
+        for lon, lat, *_elevation in ring:
+            point = (round(lon, 3), round(lat, 3))
+            if point != previous:
+                lons.append(point[0])
+                lats.append(point[1])
+                previous = point
+        lons.append(None)
+        lats.append(None)
     return lons, lats
 
 
@@ -73,8 +87,8 @@ def region_map(
                 fillcolor=colour,
                 mode="lines",
                 line={"color": "#ffffff", "width": 1},
-                name=row.needs.name,
-                text=f"{row.needs.name}: {value:,}",
+                name=row.needs.local_name,
+                text=f"{row.needs.local_name}: {value:,}",
                 hoverinfo="text",
                 hoveron="fills",
                 showlegend=False,
@@ -85,9 +99,9 @@ def region_map(
                 x=[longitude],
                 y=[latitude],
                 mode="markers",
-                name=row.needs.name,
+                name=row.needs.local_name,
                 marker={"size": 6 + 40 * value / largest, "color": "#e34a33", "opacity": 0.7},
-                text=f"{row.needs.name}: {value:,}",
+                text=f"{row.needs.local_name}: {value:,}",
                 hoverinfo="text",
                 showlegend=False,
             )
@@ -117,7 +131,7 @@ def region_map(
 def metric_value(row: RegionSeverity, metric: str) -> int:
     if metric in row.values:
         return row.values[metric]
-    return int(getattr(row.needs, metric))
+    return int(getattr(row.needs, metric) or 0)
 
 
 def needs_matrix(rows: Sequence[RegionSeverity], *, title: str) -> go.Figure:
@@ -126,8 +140,8 @@ def needs_matrix(rows: Sequence[RegionSeverity], *, title: str) -> go.Figure:
     z = [[row.levels[sector.key] for sector in SECTORS] for row in rows]
     hover = [
         [
-            f"{row.needs.name} / {sector.label}: {row.values[sector.key]:,} "
-            f"(level {row.levels[sector.key] or '–'}, "
+            f"{row.needs.local_name} / {sector.label}: {row.values[sector.key]:,} "
+            f"({_('level')} {row.levels[sector.key] or '–'}, "
             f"{LEVEL_NAMES.get(row.levels[sector.key] or 0, '')})"
             for sector in SECTORS
         ]
@@ -137,13 +151,13 @@ def needs_matrix(rows: Sequence[RegionSeverity], *, title: str) -> go.Figure:
         go.Heatmap(
             z=z,
             x=sectors,
-            y=[row.needs.name for row in rows],
+            y=[row.needs.local_name for row in rows],
             zmin=1,
             zmax=5,
             colorscale=SEVERITY_COLOURS,
             text=hover,
             hoverinfo="text",
-            colorbar={"title": {"text": "Severity"}, "tickvals": [1, 2, 3, 4, 5]},
+            colorbar={"title": {"text": _("Severity")}, "tickvals": [1, 2, 3, 4, 5]},
         )
     )
     figure.update_layout(title={"text": title}, height=40 + 22 * len(rows), **LAYOUT)
@@ -160,7 +174,7 @@ def incidents_over_time(rows: Sequence[dict[str, Any]], *, title: str) -> go.Fig
         figure.add_bar(
             x=[row["week"] for row in series],
             y=[row["incidents"] for row in series],
-            name=incident_type.replace("_", " "),
+            name=_label(Incident.IncidentType, incident_type),
             # A week wide; Plotly would otherwise size a lone bar by the smallest gap.
             width=WEEK_MS * 0.8,
             offset=0,
@@ -169,14 +183,18 @@ def incidents_over_time(rows: Sequence[dict[str, Any]], *, title: str) -> go.Fig
     for row in rows:
         weeks[row["week"]] = weeks.get(row["week"], 0) + row["killed"] + row["injured"]
     figure.add_scatter(
-        x=list(weeks), y=list(weeks.values()), name="killed + injured", mode="lines", yaxis="y2"
+        x=list(weeks),
+        y=list(weeks.values()),
+        name=_("killed + injured"),
+        mode="lines",
+        yaxis="y2",
     )
     figure.update_layout(
         title={"text": title},
         barmode="stack",
         height=380,
-        yaxis={"title": {"text": "incidents"}},
-        yaxis2={"title": {"text": "people"}, "overlaying": "y", "side": "right"},
+        yaxis={"title": {"text": _("incidents")}},
+        yaxis2={"title": {"text": _("people")}, "overlaying": "y", "side": "right"},
         legend={"orientation": "h"},
         **LAYOUT,
     )
@@ -192,10 +210,52 @@ def people_without_over_time(series: dict[str, list[tuple[Any, int]]], *, title:
         figure.add_scatter(
             x=[day for day, _ in points],
             y=[people for _, people in points],
-            name=service.replace("_", " "),
+            name=_label(ServiceDisruption.Service, service),
             mode="lines",
             line={"shape": "hv"},
         )
     figure.update_layout(title={"text": title}, height=340, legend={"orientation": "h"}, **LAYOUT)
-    figure.update_yaxes(title={"text": "people"}, rangemode="tozero")
+    figure.update_yaxes(title={"text": _("people")}, rangemode="tozero")
     return figure
+
+
+def outages_by_region(rows: Sequence[RegionSeverity], *, title: str) -> go.Figure:
+    """People without each service now, one bar per region that has any, largest first."""
+    affected = [row for row in rows if any(row.needs.people_without.values())]
+    affected.sort(key=lambda row: sum(row.needs.people_without.values()))
+    services = [
+        service.value
+        for service in ServiceDisruption.Service
+        if any(row.needs.people_without.get(service.value) for row in affected)
+    ]
+    figure = go.Figure()
+    for service in services:
+        figure.add_bar(
+            y=[row.needs.local_name for row in affected],
+            x=[row.needs.people_without.get(service, 0) for row in affected],
+            name=_label(ServiceDisruption.Service, service),
+            orientation="h",
+            customdata=[row.needs.outages.get(service, 0) for row in affected],
+            hovertemplate="%{y}: %{x:,} (%{customdata} " + _("outages") + ")<extra></extra>",
+        )
+    if not affected:
+        figure.add_annotation(
+            text=_("No ongoing outages"), showarrow=False, xref="paper", yref="paper"
+        )
+    figure.update_layout(
+        title={"text": title},
+        barmode="stack",
+        height=120 + 26 * max(len(affected), 1),
+        legend={"orientation": "h"},
+        **LAYOUT,
+    )
+    figure.update_xaxes(title={"text": _("people without the service now")}, rangemode="tozero")
+    return figure
+
+
+def _label(choices: Any, value: str) -> str:
+    """The translated label of a choice, or the value itself if it is not one."""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value.replace("_", " ")

@@ -71,7 +71,9 @@ def grain_overview(*, period: Period) -> GrainOverview:
         tonnes=Sum("tonnes", default=0), voyages=Count("voyage_number", distinct=True)
     )
     disruptions = list(
-        GrainDisruption.objects.published().select_related("port").order_by("started_on")
+        GrainDisruption.objects.filter(status__in=period.statuses)
+        .select_related("port")
+        .order_by("started_on")
     )
     return GrainOverview(
         tonnes=totals["tonnes"],

@@ -15,6 +15,7 @@ from incidents.selectors import (
     Period,
     RegionNeeds,
     counted_incidents,
+    counted_outages,
     region_needs,
     weekly_incidents,
 )
@@ -54,6 +55,7 @@ def sector_values(needs: RegionNeeds) -> dict[str, int]:
         "energy": needs.people_without.get("electricity", 0),
         "wash": needs.people_without.get("water", 0),
         "heating": needs.people_without.get("heating", 0),
+        "telecom": needs.people_without.get("telecom", 0),
         "health": needs.damaged.get("health", 0),
     }
 
@@ -81,9 +83,9 @@ def region_incidents(*, region_id: int, period: Period, limit: int = 100) -> lis
     return list(incidents.order_by("-occurred_on", "-id")[:limit])
 
 
-def region_outages(*, region_id: int, limit: int = 100) -> list[ServiceDisruption]:
-    """The region's verified outages, ongoing ones first, then the most recent."""
-    outages = ServiceDisruption.objects.published().filter(region_id=region_id)
+def region_outages(*, region_id: int, period: Period, limit: int = 100) -> list[ServiceDisruption]:
+    """The region's counted outages, ongoing ones first, then the most recent."""
+    outages = counted_outages(replace(period, region_id=region_id))
     return list(outages.order_by(F("restored_at").desc(nulls_first=True), "-started_at")[:limit])
 
 
@@ -95,9 +97,7 @@ def people_without_over_time(
     Two aggregate queries (people cut off per day, people restored per day), then a
     running total over days: the work grows with the number of days, not of outages.
     """
-    outages = ServiceDisruption.objects.published()
-    if period.region_id is not None:
-        outages = outages.filter(region_id=period.region_id)
+    outages = counted_outages(period)
     cut = outages.annotate(day=TruncDate("started_at")).values("service", "day")
     back = outages.exclude(restored_at=None).annotate(day=TruncDate("restored_at"))
     changes: dict[str, dict[dt.date, int]] = {}

@@ -34,6 +34,12 @@ SECTORS = (
     Sector(
         "heating", _("Heating"), _("people without heating per 100,000"), (100, 1000, 5000, 20000)
     ),
+    Sector(
+        "telecom",
+        _("Telecom"),
+        _("people without phone or internet per 100,000"),
+        (100, 1000, 5000, 20000),
+    ),
     Sector("health", _("Health"), _("health facilities damaged per 100,000"), (0.5, 2, 5, 10)),
 )
 LEVEL_NAMES = {

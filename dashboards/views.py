@@ -1,17 +1,24 @@
-"""Dashboard pages: selectors compute, chart functions draw, these views only wire them."""
+"""Dashboard pages: selectors compute, chart functions draw, these views only wire them.
+
+What a page computes is cached (see ``incidents.figures_cache``) per filter and language,
+and recomputed as soon as any record behind it changes.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from functools import wraps
 from typing import Any
 
+import plotly.graph_objects as go
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from dashboards import charts, selectors
@@ -19,12 +26,16 @@ from dashboards.forms import MAP_METRICS, DashboardFilterForm
 from dashboards.grain import exports_chart, grain_overview, share_chart
 from dashboards.severity import LEVEL_NAMES, SECTORS
 from incidents.boundaries import GEOBOUNDARIES_ATTRIBUTION
-from incidents.models import Region
+from incidents.figures_cache import cached_figures
+from incidents.models import Region, ServiceDisruption
 from incidents.selectors import Period, national_summary
+from incidents.services import user_sees_all_organisations
+
+Table = tuple[list[str], list[list[Any]]]
 
 
 def dashboard_access(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Staff only (any role), unless DASHBOARDS_PUBLIC: the data are verified either way."""
+    """Staff only (any role), unless DASHBOARDS_PUBLIC: the public sees verified data only."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -50,7 +61,8 @@ def _geography() -> tuple[dict[str, dict[str, Any]], dict[str, tuple[float, floa
     return boundaries, centroids, " ".join(sorted(sources))
 
 
-def _csv_download(name: str, header: list[str], rows: list[list[Any]]) -> HttpResponse:
+def _csv_download(name: str, table: Table) -> HttpResponse:
+    header, rows = table
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     writer = csv.writer(response)
@@ -59,15 +71,41 @@ def _csv_download(name: str, header: list[str], rows: list[list[Any]]) -> HttpRe
     return response
 
 
-def _downloads(graded: list[selectors.RegionSeverity], weekly: list[dict[str, Any]]) -> dict:
+def _figure_json(figure: go.Figure) -> dict[str, Any]:
+    # Plain JSON (no numpy), embedded with json_script: text from the data is escaped.
+    return json.loads(figure.to_json())
+
+
+SERVICES_SHOWN = ("electricity", "water", "heating", "health_care", "telecom")
+
+
+def _needs_tables(graded: list[selectors.RegionSeverity], weekly: list[dict[str, Any]]) -> dict:
     sector_keys = [sector.key for sector in SECTORS]
     return {
         "needs": (
-            ["pcode", "region", "population", *sector_keys, *[f"{k}_level" for k in sector_keys]],
             [
-                [row.needs.pcode, row.needs.name, row.needs.population]
-                + [row.values[k] for k in sector_keys]
-                + [row.levels[k] for k in sector_keys]
+                "pcode",
+                "region",
+                "population",
+                "people_in_need",
+                "baseline",
+                *sector_keys,
+                *[f"{key}_level" for key in sector_keys],
+                *[f"{service}_outages_now" for service in SERVICES_SHOWN],
+                *[f"{service}_person_days" for service in SERVICES_SHOWN],
+            ],
+            [
+                [
+                    row.needs.pcode,
+                    row.needs.name,
+                    row.needs.population,
+                    row.needs.people_in_need,
+                    row.needs.baseline,
+                ]
+                + [row.values[key] for key in sector_keys]
+                + [row.levels[key] for key in sector_keys]
+                + [row.needs.outages.get(service, 0) for service in SERVICES_SHOWN]
+                + [row.needs.person_days.get(service, 0) for service in SERVICES_SHOWN]
                 for row in graded
             ],
         ),
@@ -81,19 +119,33 @@ def _downloads(graded: list[selectors.RegionSeverity], weekly: list[dict[str, An
     }
 
 
-def _filters(request: HttpRequest, **extra: Any) -> tuple[DashboardFilterForm, Period | None]:
-    """The page's filters from its URL; no period when they do not validate."""
-    form = DashboardFilterForm(request.GET or None)
+def _people_without_table(series: dict[str, list[tuple[Any, int]]]) -> Table:
+    return (
+        ["day", "service", "people_without"],
+        [[day, service, people] for service, points in series.items() for day, people in points],
+    )
+
+
+def _filter_form(request: HttpRequest, **options: Any) -> DashboardFilterForm:
+    user = request.user
+    may_include = bool(user.is_authenticated and user_sees_all_organisations(user))
+    return DashboardFilterForm(request.GET or None, may_include_submitted=may_include, **options)
+
+
+def _period(form: DashboardFilterForm, **extra: Any) -> Period | None:
+    """The period the form's filters describe; None when they do not validate."""
     if form.is_bound and not form.is_valid():
-        return form, None
+        return None
     data = form.cleaned_data if form.is_bound else {}
-    period = Period(
+    region = data.get("region")
+    return Period(
         date_from=data.get("date_from"),
         date_to=data.get("date_to"),
         incident_types=tuple(data.get("type") or ()),
+        include_submitted=bool(data.get("unverified")),
+        region_id=region.pk if region else None,
         **extra,
     )
-    return form, period
 
 
 def _query_without_download(request: HttpRequest) -> str:
@@ -102,19 +154,12 @@ def _query_without_download(request: HttpRequest) -> str:
     return query.urlencode()
 
 
-@dashboard_access
-def overview(request: HttpRequest) -> HttpResponse:
-    form, period = _filters(request)
-    if period is None:
-        return render(request, "dashboards/overview.html", {"form": form}, status=400)
-    data = form.cleaned_data if form.is_bound else {}
-    graded = selectors.needs_with_severity(period=period)
+def _overview_figures(period: Period, metric: str) -> dict[str, Any]:
+    graded = selectors.needs_with_severity(period=replace(period, region_id=None))
+    if period.region_id is not None:
+        graded = [row for row in graded if row.needs.pcode == _pcode(period.region_id)]
     weekly = selectors.weekly_incidents(period=period)
-    download = request.GET.get("download")
-    tables = _downloads(graded, weekly)
-    if download and download in tables:
-        return _csv_download(download, *tables[download])
-    metric = data.get("metric") or "incidents"
+    over_time = selectors.people_without_over_time(period=period)
     boundaries, centroids, attribution = _geography()
     figures = {
         "map": charts.region_map(
@@ -127,68 +172,122 @@ def overview(request: HttpRequest) -> HttpResponse:
         "matrix": charts.needs_matrix(graded, title=_("Severity by region and sector")),
         "weekly": charts.incidents_over_time(weekly, title=_("Incidents per week, by type")),
         "outages": charts.people_without_over_time(
-            selectors.people_without_over_time(period=period),
-            title=_("People without each service, by day"),
+            over_time, title=_("People without each service, by day")
+        ),
+        "by_region": charts.outages_by_region(
+            graded, title=_("People without services now, by region")
         ),
     }
-    context = {
-        "form": form,
+    return {
         "summary": national_summary(period=period),
         "graded": graded,
         "weekly": weekly,
-        # Plain JSON (no numpy), embedded with json_script: data text is escaped.
-        "figures": {name: json.loads(figure.to_json()) for name, figure in figures.items()},
+        "tables": {
+            **_needs_tables(graded, weekly),
+            "outages": _people_without_table(over_time),
+        },
+        "figures": {name: _figure_json(figure) for name, figure in figures.items()},
+        "attribution": attribution if boundaries else "",
+    }
+
+
+def _pcode(region_id: int) -> str:
+    return Region.objects.values_list("pcode", flat=True).get(pk=region_id)
+
+
+@dashboard_access
+def overview(request: HttpRequest) -> HttpResponse:
+    form = _filter_form(request)
+    period = _period(form)
+    if period is None:
+        return render(request, "dashboards/overview.html", {"form": form}, status=400)
+    metric = (form.cleaned_data.get("metric") if form.is_bound else "") or "incidents"
+    computed = cached_figures(
+        "overview", (period, metric, get_language()), lambda: _overview_figures(period, metric)
+    )
+    download = request.GET.get("download", "")
+    if download in computed["tables"]:
+        return _csv_download(download, computed["tables"][download])
+    context = {
+        **computed,
+        "form": form,
         "sectors": SECTORS,
         "levels": LEVEL_NAMES,
-        "attribution": attribution if boundaries else "",
         "query": _query_without_download(request),
     }
     return render(request, "dashboards/overview.html", context)
 
 
-@dashboard_access
-def region(request: HttpRequest, pcode: str) -> HttpResponse:
-    place = get_object_or_404(Region, pcode=pcode.upper())
-    form, period = _filters(request, region_id=place.pk)
-    if period is None:
-        context = {"form": form, "region": place}
-        return render(request, "dashboards/region.html", context, status=400)
+def _region_figures(place: Region, period: Period) -> dict[str, Any]:
     graded = [
         row
         for row in selectors.needs_with_severity(period=period)
         if row.needs.pcode == place.pcode
     ]
     weekly = selectors.weekly_incidents(period=period)
-    tables = _downloads(graded, weekly)
-    download = request.GET.get("download")
-    if download and download in tables:
-        return _csv_download(f"{place.pcode}-{download}", *tables[download])
-    title = _("Incidents per week in %(region)s") % {"region": place.name_en}
+    over_time = selectors.people_without_over_time(period=period)
+    name = graded[0].needs.local_name if graded else place.name_en
+    figures = {
+        "weekly": charts.incidents_over_time(
+            weekly, title=_("Incidents per week in %(region)s") % {"region": name}
+        ),
+        "outages": charts.people_without_over_time(
+            over_time, title=_("People without each service, by day")
+        ),
+    }
+    row = graded[0] if graded else None
+    service_rows = [
+        (
+            ServiceDisruption.Service(service).label,
+            row.needs.people_without.get(service, 0),
+            row.needs.outages.get(service, 0),
+            row.needs.person_days.get(service, 0),
+        )
+        for service in ServiceDisruption.Service.values
+        if row is not None
+    ]
+    return {
+        "row": row,
+        "service_rows": service_rows,
+        "weekly": weekly,
+        "tables": {
+            **_needs_tables(graded, weekly),
+            "outages": _people_without_table(over_time),
+        },
+        "figures": {key: _figure_json(figure) for key, figure in figures.items()},
+        "incidents": selectors.region_incidents(region_id=place.pk, period=period),
+        "outages": selectors.region_outages(region_id=place.pk, period=period),
+    }
+
+
+@dashboard_access
+def region(request: HttpRequest, pcode: str) -> HttpResponse:
+    place = get_object_or_404(Region, pcode=pcode.upper())
+    form = _filter_form(request)
+    del form.fields["region"]  # the page is the region
+    period = _period(form)
+    if period is None:
+        context = {"form": form, "region": place}
+        return render(request, "dashboards/region.html", context, status=400)
+    period = replace(period, region_id=place.pk)
+    computed = cached_figures(
+        "region", (period, get_language()), lambda: _region_figures(place, period)
+    )
+    download = request.GET.get("download", "")
+    if download in computed["tables"]:
+        return _csv_download(f"{place.pcode}-{download}", computed["tables"][download])
     context = {
+        **computed,
         "form": form,
         "region": place,
-        "row": graded[0] if graded else None,
-        "weekly": weekly,
-        "figures": {
-            "weekly": json.loads(charts.incidents_over_time(weekly, title=title).to_json())
-        },
-        "incidents": selectors.region_incidents(region_id=place.pk, period=period),
-        "outages": selectors.region_outages(region_id=place.pk),
         "sectors": SECTORS,
         "query": _query_without_download(request),
     }
     return render(request, "dashboards/region.html", context)
 
 
-@dashboard_access
-def grain(request: HttpRequest) -> HttpResponse:
-    form, period = _filters(request)
-    if period is None:
-        return render(request, "dashboards/grain.html", {"form": form}, status=400)
+def _grain_figures(period: Period) -> dict[str, Any]:
     overview = grain_overview(period=period)
-    months = [[row.month, row.port, row.tonnes, row.voyages] for row in overview.by_month]
-    if request.GET.get("download") == "exports":
-        return _csv_download("grain-exports", ["month", "port", "tonnes", "voyages"], months)
     disruptions = [effect.disruption for effect in overview.effects]
     figures = {
         "exports": exports_chart(
@@ -203,10 +302,52 @@ def grain(request: HttpRequest) -> HttpResponse:
             title=_("Tonnes by destination income group"),
         ),
     }
-    context = {
-        "form": form,
-        "overview": overview,
-        "figures": {name: json.loads(figure.to_json()) for name, figure in figures.items()},
-        "query": _query_without_download(request),
+    tables: dict[str, Table] = {
+        "exports": (
+            ["month", "port", "tonnes", "voyages"],
+            [[row.month, row.port, row.tonnes, row.voyages] for row in overview.by_month],
+        ),
+        "commodity": (
+            ["commodity", "tonnes"],
+            [[row["commodity"], row["tonnes"]] for row in overview.by_commodity],
+        ),
+        "income": (
+            ["income_group", "tonnes"],
+            [[row["income_group"], row["tonnes"]] for row in overview.by_income_group],
+        ),
+        "disruptions": (
+            ["started_on", "disruption_type", "port", "before_30", "after_30", "before_90"]
+            + ["after_90"],
+            [
+                [
+                    effect.disruption.started_on,
+                    effect.disruption.disruption_type,
+                    effect.disruption.port.name if effect.disruption.port else "",
+                    effect.before[30],
+                    effect.after[30],
+                    effect.before[90],
+                    effect.after[90],
+                ]
+                for effect in overview.effects
+            ],
+        ),
     }
+    return {
+        "overview": overview,
+        "tables": tables,
+        "figures": {name: _figure_json(figure) for name, figure in figures.items()},
+    }
+
+
+@dashboard_access
+def grain(request: HttpRequest) -> HttpResponse:
+    form = _filter_form(request)
+    period = _period(form)
+    if period is None:
+        return render(request, "dashboards/grain.html", {"form": form}, status=400)
+    computed = cached_figures("grain", (period, get_language()), lambda: _grain_figures(period))
+    download = request.GET.get("download", "")
+    if download in computed["tables"]:
+        return _csv_download(f"grain-{download}", computed["tables"][download])
+    context = {**computed, "form": form, "query": _query_without_download(request)}
     return render(request, "dashboards/grain.html", context)

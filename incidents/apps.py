@@ -7,3 +7,8 @@ from django.utils.translation import gettext_lazy as _
 class IncidentsConfig(AppConfig):
     name = "incidents"
     verbose_name = _("Incidents and impact")
+
+    def ready(self) -> None:
+        from incidents.figures_cache import connect_signals
+
+        connect_signals()

@@ -10,6 +10,7 @@ from pathlib import Path
 import kombu.pools
 import pytest
 from celery import Celery
+from django.core.cache import cache
 from django.db import connection
 
 from accounts import roles
@@ -56,6 +57,12 @@ def skip_or_fail(reason: str) -> None:
     if IN_CI:
         pytest.fail(f"CI=true but {reason}")
     pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    # Cached figures and rate-limit counters must not leak from one test into the next.
+    cache.clear()
 
 
 @pytest.fixture(scope="session", autouse=True)

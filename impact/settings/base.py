@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "rest_framework",
     "rest_framework_api_key",
     "django_filters",
@@ -101,8 +102,16 @@ USE_TZ = True
 STATIC_URL = "static/"
 # plotly.js comes from the installed plotly package, served as our own static file.
 STATICFILES_DIRS = [("plotly", Path(plotly.__file__).parent / "package_data")]
-# Dashboards need a login unless made public; they show verified records only either way.
+# Dashboards need a login unless made public; the public sees verified records only.
 DASHBOARDS_PUBLIC = env.bool("DASHBOARDS_PUBLIC", default=False)
+
+# One cache shared by every process (web workers, Celery): it holds computed dashboard
+# figures, invalidated on every data change, and the API's rate-limit counters. Files in
+# var/ by default; Redis in production (CACHE_URL=redis://host:6379/1).
+CACHES = {"default": env.cache_url("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
+# Figures that depend on the clock ("people without power now") are recomputed at least
+# this often even when no data changed.
+FIGURES_CACHE_SECONDS = env.int("FIGURES_CACHE_SECONDS", default=300)
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=VAR_DIR / "media")

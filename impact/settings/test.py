@@ -22,3 +22,5 @@ REST_FRAMEWORK = {
 # Live-server and worker tests open connections from other threads; close them after each
 # request so the test database can be dropped at the end.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# Each test process has its own cache; tests/conftest.py clears it before every test.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

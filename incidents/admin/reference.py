@@ -55,8 +55,8 @@ class NeedsBaselineAdmin(ScopedHistoryAdmin):
     readonly_fields = ["last_ingestion_run", "is_curated"]
 
     def save_model(self, request: HttpRequest, obj: NeedsBaseline, form: Any, change: bool) -> None:
-        # A figure staff corrected stays corrected: the feed no longer overwrites the row.
-        if change and form.changed_data:
+        # A row staff entered or corrected stays as they left it: feeds no longer overwrite it.
+        if not change or form.changed_data:
             obj.is_curated = True
         super().save_model(request, obj, form, change)
 

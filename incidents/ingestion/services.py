@@ -23,10 +23,11 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Organisation, User
+from incidents.figures_cache import figures_changed
 from incidents.ingestion import sources
 from incidents.ingestion.gazetteer import NameIndex, Place
 from incidents.ingestion.parsers import parse
-from incidents.ingestion.records import Format, FormatError, ParsedRow
+from incidents.ingestion.records import Format, FormatError, ParsedRow, option_errors
 from incidents.ingestion.writers import (
     BaselineWriter,
     BatchOutcome,
@@ -84,6 +85,8 @@ def ingestion_run_create(
         raise ValidationError({"format": f"Unknown format '{format}'."})
     if record_status not in (VerificationStatus.SUBMITTED, VerificationStatus.VERIFIED):
         raise ValidationError({"record_status": "New records are submitted or verified."})
+    if errors := option_errors(format, dict(options or {})):
+        raise ValidationError({"options": errors})
     if upload is None and "://" in location and not sources.is_url(location):
         raise ValidationError({"location": "Only http and https URLs can be fetched."})
     run = IngestionRun(
@@ -182,6 +185,8 @@ def _commit_batch(run: IngestionRun, writer: BatchWriter, batch: list[ParsedRow]
             heartbeat_at=timezone.now(),
             **{name: F(name) + value for name, value in counts.items()},
         )
+        if outcome.created or outcome.updated:
+            figures_changed()
     return outcome
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -99,6 +100,13 @@ class Feed(TimeStampedModel):
                 violation_error_message=_("Only http and https URLs can be fetched."),
             ),
         ]
+
+    def clean(self) -> None:
+        super().clean()
+        from incidents.ingestion.records import option_errors
+
+        if errors := option_errors(self.format, self.options):
+            raise ValidationError({"options": errors})
 
     def __str__(self) -> str:
         return self.name

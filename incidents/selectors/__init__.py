@@ -6,7 +6,9 @@ from incidents.selectors.needs import (
     Period,
     RegionNeeds,
     counted_incidents,
+    counted_outages,
     grain_exports_by_port_and_month,
+    latest_baselines,
     national_summary,
     region_needs,
     weekly_incidents,
@@ -31,5 +33,7 @@ __all__ = [
     "sources_visible_to",
     "tombstones_visible_to",
     "counted_incidents",
+    "counted_outages",
+    "latest_baselines",
     "weekly_incidents",
 ]

@@ -23,7 +23,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce, Greatest, Least, TruncMonth, TruncWeek
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from incidents.models import (
     DamagedAsset,
@@ -34,6 +34,7 @@ from incidents.models import (
     ServiceDisruption,
     VerificationStatus,
 )
+from incidents.models.disruptions import ServiceDisruptionQuerySet
 
 SERVICES = [choice.value for choice in ServiceDisruption.Service]
 ASSET_TYPES = [choice.value for choice in DamagedAsset.AssetType]
@@ -90,6 +91,10 @@ class Figures:
     # Damaged or destroyed assets by type (counts of buildings, facilities ...).
     damaged: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def outages_total(self) -> int:
+        return sum(self.outages.values())
+
 
 @dataclass(frozen=True)
 class RegionNeeds(Figures):
@@ -102,6 +107,13 @@ class RegionNeeds(Figures):
     people_affected: int | None = None
     people_in_need: int | None = None
     baseline: str = ""  # which assessment, e.g. "hno-2023 (2023)"
+
+    @property
+    def local_name(self) -> str:
+        """The region's name in the active language (Ukrainian or English)."""
+        if self.name_uk and (translation.get_language() or "").startswith("uk"):
+            return self.name_uk
+        return self.name
 
 
 @dataclass(frozen=True)
@@ -172,7 +184,7 @@ def _casualties(period: Period, by: list[str]) -> list[dict]:
     return list(counted_incidents(period).values(*by).annotate(**_casualty_sums()).order_by())
 
 
-def counted_outages(period: Period) -> QuerySet[ServiceDisruption]:
+def counted_outages(period: Period) -> ServiceDisruptionQuerySet:
     """The outages a period's figures count: by status and region (any time)."""
     outages = ServiceDisruption.objects.filter(status__in=period.statuses)
     if period.region_id is not None:

@@ -72,8 +72,8 @@ def test_dashboards_render_in_a_browser(page, live_server):
     page.fill("#id_password", "a long browser passphrase")
     page.click("input[type=submit]")
     page.wait_for_url(f"{live_server.url}/dashboards/")
-    charts_rendered(page, 4)
-    assert page.locator(".js-plotly-plot").count() == 4
+    charts_rendered(page, 5)
+    assert page.locator(".js-plotly-plot").count() == 5
     headline = page.locator(".headline").inner_text()
     page.screenshot(path=ARTIFACTS / "dashboard-overview.png", full_page=True)
 
@@ -81,15 +81,16 @@ def test_dashboards_render_in_a_browser(page, live_server):
     page.fill("#id_date_from", "2023-08-01")
     page.click("form.filters button[type=submit]")
     page.wait_for_url("**metric=killed**")
-    charts_rendered(page, 4)
+    charts_rendered(page, 5)
     assert "date_from=2023-08-01" in page.url
     assert page.locator(".headline").inner_text() != headline
     assert "Killed" in page.locator("[data-figure=figure-map]").inner_text()
     page.screenshot(path=ARTIFACTS / "dashboard-overview-filtered.png", full_page=True)
 
     page.goto(f"{live_server.url}/dashboards/regions/UA46/")
-    charts_rendered(page, 1)
-    assert "Lviv" in page.locator("table").nth(1).inner_text()
+    charts_rendered(page, 2)
+    assert page.locator(".js-plotly-plot").count() == 2
+    assert "Lviv" in page.locator("#incidents").inner_text()
     page.screenshot(path=ARTIFACTS / "dashboard-region-lviv.png", full_page=True)
 
     page.goto(f"{live_server.url}/dashboards/grain/")

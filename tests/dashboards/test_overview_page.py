@@ -52,12 +52,12 @@ def test_overview_renders_three_charts_from_verified_data(client, request, role,
     client.force_login(request.getfixturevalue(role))
     response = client.get(URL)
     assert response.status_code == 200
-    assert set(response.context["figures"]) == {"map", "matrix", "weekly", "outages"}
+    assert set(response.context["figures"]) == {"map", "matrix", "weekly", "outages", "by_region"}
     summary = response.context["summary"]
     assert (summary.incidents, summary.injured, summary.killed) == (1, 19, 0)
     assert summary.people_without["water"] == 12_000
     page = response.content.decode()
-    assert page.count('data-figure="figure-') == 4
+    assert page.count('data-figure="figure-') == 5
     assert "plotly/plotly.min.js" in page
     assert "cdn" not in page.lower()
 
@@ -109,8 +109,34 @@ def test_overview_query_count_does_not_grow_with_the_data(
 ):
     IncidentFactory.create_batch(30, verified=True)
     client.force_login(analyst)
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(22):
         client.get(URL)
+
+
+def test_figures_are_cached_until_the_data_change(
+    client, analyst, data, organisation, django_assert_max_num_queries
+):
+    client.force_login(analyst)
+    assert client.get(URL).context["summary"].incidents == 1
+    # Warm: the session, the user, their permissions and the region filter's choices.
+    with django_assert_max_num_queries(5):
+        assert client.get(URL).context["summary"].incidents == 1
+    # A new verified report, an edit, a deletion: each shows on the next view.
+    added = IncidentFactory(organisation=organisation, verified=True, killed=4)
+    assert client.get(URL).context["summary"].incidents == 2
+    added.killed = 6
+    added.save()
+    assert client.get(URL).context["summary"].killed == 6
+    added.delete()
+    assert client.get(URL).context["summary"].incidents == 1
+    # Bulk writes (as ingestion makes them) announce themselves.
+    from incidents.figures_cache import figures_changed
+    from incidents.models import Incident
+
+    Incident.objects.filter(pk=data.pk).update(injured=1)
+    assert client.get(URL).context["summary"].injured == 19
+    figures_changed()
+    assert client.get(URL).context["summary"].injured == 1
 
 
 def test_people_without_services_day_by_day(organisation):

@@ -48,6 +48,7 @@ def test_each_sector_is_graded_from_its_own_figure():
         "energy": 60_000,
         "wash": 0,
         "heating": 0,
+        "telecom": 0,
         "health": 1,
     }
     assert graded[0].levels == {
@@ -56,6 +57,7 @@ def test_each_sector_is_graded_from_its_own_figure():
         "energy": 4,
         "wash": 1,
         "heating": 1,
+        "telecom": 1,
         "health": 1,
     }
     assert graded[0].highest == 4
@@ -107,6 +109,6 @@ def test_incidents_over_time_stacks_types_and_draws_casualties():
     ]
     figure = charts.incidents_over_time(series, title="Weekly")
     bars = [trace for trace in figure.data if trace.type == "bar"]
-    assert [bar.name for bar in bars] == ["missile strike", "shelling"]
+    assert [bar.name for bar in bars] == ["Missile strike", "Shelling / artillery"]
     assert [list(bar.y) for bar in bars] == [[4], [2]]
     assert list(figure.data[-1].y) == [26]

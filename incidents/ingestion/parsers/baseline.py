@@ -14,15 +14,17 @@ from incidents.ingestion.parsers.hxl_tags import cell, locate_columns, read_hxl_
 from incidents.ingestion.parsers.values import collapse_whitespace, parse_optional_people
 from incidents.ingestion.records import BaselineRecord, ParsedRow
 
+# Overall figures only: a sector's people in need (#inneed+sector+wash) or a casualty count
+# (#affected+killed) is never read as the overall figure.
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "region": ("#adm1+code", "#adm1+name"),
-    "people_in_need": ("#inneed-sector-cluster", "#inneed"),
+    "people_in_need": ("#inneed-sector-cluster",),
 }
 OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "region_code": ("#adm1+code",),
     "region_name": ("#adm1+name-uk", "#adm1+name"),
     "population": ("#population",),
-    "people_affected": ("#affected-killed-injured-sector-cluster", "#affected"),
+    "people_affected": ("#affected-killed-injured-sector-cluster",),
 }
 
 
@@ -53,10 +55,14 @@ def _baseline_from_cells(
     affected = parse_optional_people("people_affected", get("people_affected"))
     in_need = parse_optional_people("people_in_need", get("people_in_need"))
     warnings: tuple[str, ...] = ()
-    if population == 0:
-        # HNO tables give 0 for units they could not assess (Crimea, Sevastopol).
+    if population == 0 and not affected and not in_need:
+        # HNO tables give 0 for units they could not assess (Crimea, Sevastopol): no figure,
+        # rather than "nobody in need".
+        population = affected = in_need = None
+        warnings = ("all figures 0: read as not assessed",)
+    elif population == 0:
         population = None
-        warnings = ("population: 0 read as not assessed",)
+        warnings = ("population: 0 read as not given",)
     record = BaselineRecord(
         region_ref=region_ref,
         population=population,

@@ -26,6 +26,7 @@ _NAME = re.compile(r"[a-z][a-z0-9_]*")
 # Some publishers (OCHA Ukraine among them) write #admin1 for the core tag #adm1.
 _ADMIN_ALIAS = re.compile(r"admin(\d)")
 _PATTERN = re.compile(r"#([a-z][a-z0-9_]*)((?:[+-][a-z][a-z0-9_]*)*)")
+_EXCLUSION = re.compile(r"-[a-z][a-z0-9_]*")
 _PATTERN_PART = re.compile(r"([+-])([a-z][a-z0-9_]*)")
 
 
@@ -161,10 +162,13 @@ def locate_columns(
 ) -> dict[str, int | None]:
     """Column index per field (None: not in the file); FormatError naming missing required tags.
 
-    A required field may be satisfied by any of its patterns; the first is the one named.
+    A required field may be satisfied by any of its patterns; the first is the one named,
+    without its exclusions (``#inneed-sector`` is named ``#inneed``).
     """
     columns = {field: table.column(*patterns) for field, patterns in required.items()}
-    missing = [required[field][0] for field, index in columns.items() if index is None]
+    missing = [
+        _EXCLUSION.sub("", required[field][0]) for field, index in columns.items() if index is None
+    ]
     if missing:
         raise FormatError(
             f"missing HXL column(s): {', '.join(missing)} (tags found: {table.describe_tags()})"

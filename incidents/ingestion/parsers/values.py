@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 KYIV = ZoneInfo("Europe/Kyiv")
 
 COORDINATE_STEP = Decimal("0.000001")
+# More people than live in any country but two: a typo or a unit error, never a count.
+MAX_PEOPLE = 1_000_000_000
 
 # Sources group thousands with commas ("66,564") or, in Ukrainian locales, with (non-breaking)
 # spaces ("1 234"); a group must have exactly three digits so "1,5" is not read as 15.
@@ -98,14 +100,21 @@ def parse_optional_people(field: str, text: str) -> int | None:
     if _NEGATIVE.match(value):
         raise ValueError(f"{field}: '{value}' is negative")
     if _WHOLE_NUMBER.fullmatch(value):
-        return int(re.sub(r"[,\s]", "", value))
-    try:
-        number = Decimal(value)
-    except InvalidOperation:
-        number = Decimal("NaN")
-    if not number.is_finite():
-        raise ValueError(f"{field}: '{value}' is not a number")
-    return int(number.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        people = int(re.sub(r"[,\s]", "", value))
+    else:
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            number = Decimal("NaN")
+        if not number.is_finite():
+            raise ValueError(f"{field}: '{value}' is not a number")
+        if number > MAX_PEOPLE:
+            people = MAX_PEOPLE + 1
+        else:
+            people = int(number.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    if people > MAX_PEOPLE:
+        raise ValueError(f"{field}: '{value}' is more than {MAX_PEOPLE:,} people")
+    return people
 
 
 def parse_optional_date(field: str, text: str) -> dt.date | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,11 @@ ACLED_ISSUES = [
     (17, "rejected", "fatalities: 'two' is not a whole number"),
     (18, "rejected", "event_date: '31 June 2023' is not a valid date"),
 ]
+
+
+def sent_tasks(callbacks: list) -> list:
+    """The on-commit callbacks that send a Celery task (the others refresh cached figures)."""
+    return [callback for callback in callbacks if isinstance(callback, functools.partial)]
 
 
 @pytest.fixture(autouse=True)
@@ -72,7 +78,7 @@ def page(response) -> str:
 def upload(client, django_capture_on_commit_callbacks, **fields: Any):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = client.post(admin_url("ingestionrun", "add"), upload_data(**fields))
-    assert len(callbacks) == 1
+    assert len(sent_tasks(callbacks)) == 1
     return response
 
 
@@ -162,7 +168,7 @@ def test_ingest_now_runs_the_feed(
         )
 
     assert response.status_code == 302
-    assert len(callbacks) == 1
+    assert len(sent_tasks(callbacks)) == 1
     assert messages_of(response) == ["Acled Partner: ingestion queued."]
     run = IngestionRun.objects.get()
     assert (run.feed, run.trigger, run.triggered_by, run.status) == (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,11 @@ ACLED_HEADER_ONLY = ACLED_BYTES.split(b"\n", 1)[0] + b"\n"
 ACLED_COUNTS = (17, 11, 0, 0, 4, 2, 1)
 
 pytestmark = pytest.mark.django_db
+
+
+def sent_tasks(callbacks: list) -> list:
+    """The on-commit callbacks that send a Celery task (the others refresh cached figures)."""
+    return [callback for callback in callbacks if isinstance(callback, functools.partial)]
 
 
 @pytest.fixture(autouse=True)
@@ -160,7 +166,7 @@ def test_dispatch_task_executes_the_due_feeds_run(
         result = feeds_dispatch_due_task.delay()
 
     assert result.get() == 1
-    assert len(callbacks) == 1
+    assert len(sent_tasks(callbacks)) == 1
     run = IngestionRun.objects.get()
     assert (run.feed, run.trigger, run.status, run.error) == (feed, "schedule", "succeeded", "")
     assert counts(run) == ACLED_COUNTS

@@ -1,0 +1,87 @@
+"""Cached aggregate figures, invalidated whenever the data behind them change.
+
+Every cached value is stored under the current *figures version*, a token kept in the
+shared cache. Any write to a record that figures are computed from (an admin edit, a
+review decision, a deletion, a batch of ingested rows, new boundaries) replaces the
+token once its transaction commits, so every reader computes afresh from then on and
+stale entries simply expire. Values that depend on the clock ("people without power
+now") are also bounded by ``FIGURES_CACHE_SECONDS``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+
+VERSION_KEY = "figures:version"
+T = TypeVar("T")
+
+
+def figures_version() -> str:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        version = uuid.uuid4().hex
+        # ``add`` so that two processes starting at once agree on one token.
+        if not cache.add(VERSION_KEY, version, timeout=None):
+            version = cache.get(VERSION_KEY, version)
+    return str(version)
+
+
+def _new_version() -> None:
+    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+
+
+def figures_changed() -> None:
+    """Invalidate every cached figure now and again when the current transaction commits.
+
+    The second time matters: a reader between the write and the commit still sees the
+    old rows and may cache figures from them under the first new token.
+    """
+    _new_version()
+    transaction.on_commit(_new_version)
+
+
+def cached_figures(name: str, params: Any, compute: Callable[[], T]) -> T:
+    """``compute()``'s result for ``params`` (any value with a stable ``repr``), cached."""
+    digest = hashlib.sha256(repr(params).encode()).hexdigest()[:32]
+    key = f"figures:{figures_version()}:{name}:{digest}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout=settings.FIGURES_CACHE_SECONDS)
+    return value
+
+
+def _changed(sender: Any, **kwargs: Any) -> None:
+    figures_changed()
+
+
+def connect_signals() -> None:
+    """Called from the app config: writes through the ORM invalidate the figures."""
+    from django.apps import apps
+
+    for name in FIGURE_MODELS:
+        model = apps.get_model("incidents", name)
+        post_save.connect(_changed, sender=model, dispatch_uid=f"figures-save-{name}")
+        post_delete.connect(_changed, sender=model, dispatch_uid=f"figures-delete-{name}")
+
+
+# The models aggregate figures are computed from. Bulk writes (ingestion) bypass these
+# signals and call figures_changed() themselves.
+FIGURE_MODELS = (
+    "Incident",
+    "DamagedAsset",
+    "ServiceDisruption",
+    "GrainDisruption",
+    "GrainShipment",
+    "NeedsBaseline",
+    "Region",
+    "Port",
+)

@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format typecheck check worker beat migrate demo clean
+.PHONY: run test lint format typecheck check worker beat migrate demo clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,3 +61,9 @@ beat: $(VENV)/.runtime
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
+
+# After changing user-facing text: update the Ukrainian catalogue, translate, then compile.
+# Needs GNU gettext (apt-get install gettext); the compiled .mo file is committed.
+messages: $(VENV)/.dev
+	$(MANAGE) makemessages -l uk --ignore=.venv --ignore=staticfiles --ignore=var --ignore=tests --ignore=bench
+	$(MANAGE) compilemessages -l uk --ignore=.venv

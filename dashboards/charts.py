@@ -6,6 +6,7 @@ fetched from the internet; without geometry they fall back to bubbles at region 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -37,22 +38,46 @@ def _rings(geometry: dict[str, Any]) -> list[list[list[float]]]:
     return []
 
 
-def _outline(geometry: dict[str, Any]) -> tuple[list[float | None], list[float | None]]:
+def _simplified(ring: list[list[float]], tolerance: float) -> list[tuple[float, float]]:
+    """Ramer-Douglas-Peucker: the ring's points that matter at ``tolerance`` degrees."""
+    points = [(float(point[0]), float(point[1])) for point in ring]
+    if len(points) < 4:
+        return points
+    keep = {0, len(points) - 1}
+    stack = [(0, len(points) - 1)]
+    while stack:
+        first, last = stack.pop()
+        (x1, y1), (x2, y2) = points[first], points[last]
+        length = math.hypot(x2 - x1, y2 - y1)
+        farthest, distance = 0, 0.0
+        for index in range(first + 1, last):
+            x, y = points[index]
+            if length:
+                gap = abs((x2 - x1) * (y1 - y) - (x1 - x) * (y2 - y1)) / length
+            else:
+                gap = math.hypot(x - x1, y - y1)
+            if gap > distance:
+                farthest, distance = index, gap
+        if distance > tolerance:
+            keep.add(farthest)
+            stack += [(first, farthest), (farthest, last)]
+    return [points[index] for index in sorted(keep)]
+
+
+def _outline(
+    geometry: dict[str, Any], tolerance: float = 0.01
+) -> tuple[list[float | None], list[float | None]]:
     """Longitudes and latitudes of the rings, None between rings.
 
-    Rounded to 0.001 degree (about 100 m, finer than a screen pixel at the map's scale),
-    which halves the page's weight; consecutive points that round alike are dropped.
+    Simplified to ``tolerance`` degrees (about 1 km; a pixel of the country-wide map is
+    about 2 km) and rounded to match, which cuts the map's weight several times over.
     """
     lons: list[float | None] = []
     lats: list[float | None] = []
     for ring in _rings(geometry):
-        previous = None
-        for lon, lat, *_elevation in ring:
-            point = (round(lon, 3), round(lat, 3))
-            if point != previous:
-                lons.append(point[0])
-                lats.append(point[1])
-                previous = point
+        for lon, lat in _simplified(ring, tolerance):
+            lons.append(round(lon, 3))
+            lats.append(round(lat, 3))
         lons.append(None)
         lats.append(None)
     return lons, lats
@@ -206,7 +231,13 @@ def people_without_over_time(series: dict[str, list[tuple[Any, int]]], *, title:
     """One line per service: people without it at the end of each day."""
     figure = go.Figure()
     for service in sorted(series):
-        points = series[service]
+        # A step line only needs the days the level changes (and the last day).
+        points = [
+            point
+            for index, point in enumerate(series[service])
+            if index in (0, len(series[service]) - 1)
+            or point[1] != series[service][index - 1][1]
+        ]
         figure.add_scatter(
             x=[day for day, _ in points],
             y=[people for _, people in points],

@@ -28,7 +28,7 @@ from dashboards.severity import LEVEL_NAMES, SECTORS
 from incidents.boundaries import GEOBOUNDARIES_ATTRIBUTION
 from incidents.figures_cache import cached_figures
 from incidents.models import Region, ServiceDisruption
-from incidents.selectors import Period, national_summary
+from incidents.selectors import Period, needs_and_summary
 from incidents.services import user_sees_all_organisations
 
 Table = tuple[list[str], list[list[Any]]]
@@ -154,10 +154,11 @@ def _query_without_download(request: HttpRequest) -> str:
     return query.urlencode()
 
 
-def _overview_figures(period: Period, metric: str) -> dict[str, Any]:
-    graded = selectors.needs_with_severity(period=replace(period, region_id=None))
-    if period.region_id is not None:
-        graded = [row for row in graded if row.needs.pcode == _pcode(period.region_id)]
+def _overview_figures(period: Period, metric: str, pcode: str) -> dict[str, Any]:
+    rows, summary = needs_and_summary(period=period)
+    graded = selectors.with_severity(rows)
+    if pcode:
+        graded = [row for row in graded if row.needs.pcode == pcode]
     weekly = selectors.weekly_incidents(period=period)
     over_time = selectors.people_without_over_time(period=period)
     boundaries, centroids, attribution = _geography()
@@ -179,7 +180,7 @@ def _overview_figures(period: Period, metric: str) -> dict[str, Any]:
         ),
     }
     return {
-        "summary": national_summary(period=period),
+        "summary": summary,
         "graded": graded,
         "weekly": weekly,
         "tables": {
@@ -191,19 +192,19 @@ def _overview_figures(period: Period, metric: str) -> dict[str, Any]:
     }
 
 
-def _pcode(region_id: int) -> str:
-    return Region.objects.values_list("pcode", flat=True).get(pk=region_id)
-
-
 @dashboard_access
 def overview(request: HttpRequest) -> HttpResponse:
     form = _filter_form(request)
     period = _period(form)
     if period is None:
         return render(request, "dashboards/overview.html", {"form": form}, status=400)
-    metric = (form.cleaned_data.get("metric") if form.is_bound else "") or "incidents"
+    data = form.cleaned_data if form.is_bound else {}
+    metric = data.get("metric") or "incidents"
+    pcode = data["region"].pcode if data.get("region") else ""
     computed = cached_figures(
-        "overview", (period, metric, get_language()), lambda: _overview_figures(period, metric)
+        "overview",
+        (period, metric, get_language()),
+        lambda: _overview_figures(period, metric, pcode),
     )
     download = request.GET.get("download", "")
     if download in computed["tables"]:

@@ -3,11 +3,12 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 admin.site.site_header = "Impact"
-admin.site.site_title = "Impact staff"
-admin.site.index_title = "Reports, review and reference data"
+admin.site.site_title = _("Impact staff")
+admin.site.index_title = _("Reports, review and reference data")
 
 
 def no_favicon(request: HttpRequest) -> HttpResponse:
@@ -23,4 +24,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("incidents.api.urls")),
     path("dashboards/", include("dashboards.urls")),
+    # set_language: the language switcher posts here (English, Ukrainian).
+    path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -10,6 +10,7 @@ from incidents.selectors.needs import (
     grain_exports_by_port_and_month,
     latest_baselines,
     national_summary,
+    needs_and_summary,
     region_needs,
     weekly_incidents,
 )
@@ -35,5 +36,6 @@ __all__ = [
     "counted_incidents",
     "counted_outages",
     "latest_baselines",
+    "needs_and_summary",
     "weekly_incidents",
 ]

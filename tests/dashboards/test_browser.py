@@ -98,4 +98,13 @@ def test_dashboards_render_in_a_browser(page, live_server):
     assert page.locator(".js-plotly-plot").count() == 3
     page.screenshot(path=ARTIFACTS / "dashboard-grain.png", full_page=True)
 
+    page.goto(f"{live_server.url}/dashboards/")
+    english_title = page.locator("h1").inner_text()
+    page.click("form.languages button[value=uk]")
+    page.wait_for_selector("html[lang=uk]")
+    charts_rendered(page, 5)
+    assert page.locator("h1").inner_text() != english_title
+    assert "Львівська" in page.locator("[data-figure=figure-matrix]").inner_text()
+    page.screenshot(path=ARTIFACTS / "dashboard-overview-uk.png", full_page=True)
+
     assert page.console_errors == [], "\n".join(page.console_errors)

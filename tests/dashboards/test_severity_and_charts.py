@@ -112,3 +112,30 @@ def test_incidents_over_time_stacks_types_and_draws_casualties():
     assert [bar.name for bar in bars] == ["Missile strike", "Shelling / artillery"]
     assert [list(bar.y) for bar in bars] == [[4], [2]]
     assert list(figure.data[-1].y) == [26]
+
+
+def test_outlines_drop_points_finer_than_the_map_can_show():
+    # A square whose edges carry points 0.001 degree off the line: they vanish.
+    ring = [[24, 49], [24.5, 49.001], [25, 49], [25, 50], [24.5, 49.999], [24, 50], [24, 49]]
+    lons, lats = charts._outline({"type": "Polygon", "coordinates": [ring]})
+    assert list(zip(lons, lats, strict=True)) == [
+        (24, 49),
+        (25, 49),
+        (25, 50),
+        (24, 50),
+        (24, 49),
+        (None, None),
+    ]
+    # A real bend (0.2 degree) stays.
+    bent = [[24, 49], [24.5, 49.2], [25, 49], [24, 49]]
+    assert charts._outline({"type": "Polygon", "coordinates": [bent]})[1][:3] == [49, 49.2, 49]
+
+
+def test_step_lines_keep_only_the_days_the_level_changes():
+    days = [dt.date(2023, 8, day) for day in range(1, 7)]
+    figure = charts.people_without_over_time(
+        {"water": list(zip(days, [0, 5, 5, 5, 0, 0], strict=True))}, title="Out"
+    )
+    (line,) = figure.data
+    assert list(line.x) == [days[0], days[1], days[4], days[5]]
+    assert list(line.y) == [0, 5, 0, 0]

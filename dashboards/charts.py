@@ -235,8 +235,7 @@ def people_without_over_time(series: dict[str, list[tuple[Any, int]]], *, title:
         points = [
             point
             for index, point in enumerate(series[service])
-            if index in (0, len(series[service]) - 1)
-            or point[1] != series[service][index - 1][1]
+            if index in (0, len(series[service]) - 1) or point[1] != series[service][index - 1][1]
         ]
         figure.add_scatter(
             x=[day for day, _ in points],

@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format typecheck check worker beat migrate demo clean messages
+.PHONY: run test lint format typecheck check worker beat migrate demo clean messages up down
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,3 +67,14 @@ clean:
 messages: $(VENV)/.dev
 	$(MANAGE) makemessages -l uk --ignore=.venv --ignore=staticfiles --ignore=var --ignore=tests --ignore=bench
 	$(MANAGE) compilemessages -l uk --ignore=.venv
+
+# Production stack with Docker (needs a Docker engine with the compose plugin and a .env
+# file; see README "Deploy with Docker").
+COMPOSE := docker compose -p impact -f docker/compose.yaml --env-file .env
+
+up:
+	@test -f .env || { echo "Create .env first: cp .env.example .env, then set the secrets"; exit 1; }
+	$(COMPOSE) up -d --build --wait
+
+down:
+	$(COMPOSE) down

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ImproperlyConfigured
 
 from impact.settings.base import *  # noqa: F403
-from impact.settings.base import SECRET_KEY, env
+from impact.settings.base import LOGGING, SECRET_KEY, env
 
 DEBUG = False
 
@@ -27,7 +27,18 @@ SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = True
-SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=60 * 60 * 8)
 CSRF_COOKIE_SECURE = True
+CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# Static files collected at build time, compressed, with hashed names cached for a year.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# Feeds may not reach the server's own network (SSRF) unless an operator allows it.
+INGESTION_ALLOW_PRIVATE_ADDRESSES = env.bool("INGESTION_ALLOW_PRIVATE_ADDRESSES", default=False)
+
+# JSON lines for the log collector unless asked otherwise.
+LOGGING["handlers"]["console"]["formatter"] = env.str("LOG_FORMAT", default="json")  # type: ignore[index]

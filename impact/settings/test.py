@@ -24,3 +24,7 @@ REST_FRAMEWORK = {
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # Each test process has its own cache; tests/conftest.py clears it before every test.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Static files straight from the apps' folders (no collectstatic outside production).
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

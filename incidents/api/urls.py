@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from incidents.api import schema, views
@@ -25,7 +25,7 @@ __all__ = ["schema"]  # registers the authentication scheme with drf-spectacular
 app_name = "api"
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("needs/", views.NeedsView.as_view(), name="needs"),
     path("summary/", views.SummaryView.as_view(), name="summary"),
     path("", include(router.urls)),

@@ -3,10 +3,13 @@ local file, copied to the run's own file so a restarted run reads exactly the sa
 
 from __future__ import annotations
 
+import http.client
+import ipaddress
+import socket
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -42,16 +45,83 @@ def _copy_limited(source: BinaryIO, target: BinaryIO, *, max_bytes: int, what: s
     return total
 
 
+def _check_address(address: str) -> None:
+    """Refuse the server's own network: loopback, private, link-local and reserved ranges."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    if not ip.is_global or ip.is_multicast:
+        raise SourceError(
+            f"Feeds may not fetch from private, loopback or reserved addresses ({ip}); "
+            "set INGESTION_ALLOW_PRIVATE_ADDRESSES to allow it."
+        )
+
+
+def _guarded_create_connection(address: tuple[str, int], *args: Any, **kwargs: Any) -> Any:
+    """socket.create_connection, refusing the connection if its peer is on a private network.
+
+    The check is on the address actually connected to, after name resolution, so a host
+    name that resolves to an internal address (or changes between two lookups) is caught.
+    """
+    sock = socket.create_connection(address, *args, **kwargs)
+    try:
+        _check_address(sock.getpeername()[0])
+    except SourceError:
+        sock.close()
+        raise
+    return sock
+
+
+class _GuardedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = _guarded_create_connection
+
+
+class _GuardedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = _guarded_create_connection
+
+
+class _PublicOnlyHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req: urllib.request.Request) -> Any:
+        return self.do_open(_GuardedHTTPConnection, req)
+
+
+class _PublicOnlyHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req: urllib.request.Request) -> Any:
+        return self.do_open(_GuardedHTTPSConnection, req)
+
+
 class _NoRedirectToOtherSchemes(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
         _check_scheme(newurl)
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-def fetch_url(url: str, target: BinaryIO, *, timeout: float, max_bytes: int) -> int:
-    """Download ``url`` into ``target``; returns the number of bytes."""
+def fetch_url(
+    url: str,
+    target: BinaryIO,
+    *,
+    timeout: float,
+    max_bytes: int,
+    allow_private: bool = True,
+) -> int:
+    """Download ``url`` into ``target``; returns the number of bytes.
+
+    With ``allow_private=False`` every connection (redirects included) must reach a public
+    address; environment proxies are not used then, as they would hide the real peer.
+    """
     _check_scheme(url)
-    opener = urllib.request.build_opener(_NoRedirectToOtherSchemes())
+    handlers: list[Any] = [_NoRedirectToOtherSchemes()]
+    if not allow_private:
+        handlers += [
+            urllib.request.ProxyHandler({}),
+            _PublicOnlyHTTPHandler(),
+            _PublicOnlyHTTPSHandler(),
+        ]
+    opener = urllib.request.build_opener(*handlers)
     request = urllib.request.Request(url, headers={"User-Agent": "Impact ingestion"})
     try:
         with opener.open(request, timeout=timeout) as response:
@@ -63,7 +133,11 @@ def fetch_url(url: str, target: BinaryIO, *, timeout: float, max_bytes: int) -> 
         if error.code >= 500 or error.code in (408, 429):
             raise TransientSourceError(f"{url} answered {error.code} {error.reason}.") from error
         raise SourceError(f"{url} answered {error.code} {error.reason}.") from error
-    except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
+    except urllib.error.URLError as error:
+        if isinstance(error.reason, SourceError):
+            raise error.reason from error
+        raise TransientSourceError(f"{url} could not be reached: {error.reason}.") from error
+    except (TimeoutError, ConnectionError) as error:
         reason = getattr(error, "reason", error)
         raise TransientSourceError(f"{url} could not be reached: {reason}.") from error
 
@@ -81,7 +155,11 @@ def store_payload(location: str, target: BinaryIO) -> int:
     max_bytes = settings.INGESTION_MAX_BYTES
     if is_url(location):
         return fetch_url(
-            location, target, timeout=settings.INGESTION_FETCH_TIMEOUT, max_bytes=max_bytes
+            location,
+            target,
+            timeout=settings.INGESTION_FETCH_TIMEOUT,
+            max_bytes=max_bytes,
+            allow_private=settings.INGESTION_ALLOW_PRIVATE_ADDRESSES,
         )
     if "://" in location:
         _check_scheme(location)

@@ -474,3 +474,50 @@ def test_redirect_to_an_ftp_url_is_refused(server, media) -> None:
     assert state(run) == ("failed", message, 1, False, (0, 0, 0, 0, 0, 0))
     assert server.hits == ["/to-ftp"]
     assert nothing_written()
+
+
+# -- server-side request forgery ----------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_private_addresses_are_refused_when_not_allowed(server, media, settings) -> None:
+    settings.INGESTION_ALLOW_PRIVATE_ADDRESSES = False
+    run = url_run(server.url("/acled.csv"))
+
+    services.ingestion_run_execute(run_id=run.pk)
+
+    message = (
+        "Feeds may not fetch from private, loopback or reserved addresses (127.0.0.1); "
+        "set INGESTION_ALLOW_PRIVATE_ADDRESSES to allow it."
+    )
+    assert state(run) == ("failed", message, 1, False, (0, 0, 0, 0, 0, 0))
+    # The connection is dropped before a request is sent.
+    assert server.hits == []
+    assert nothing_written()
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1",
+        "10.1.2.3",
+        "172.16.0.9",
+        "192.168.1.1",
+        "169.254.169.254",  # cloud metadata services
+        "100.64.0.1",  # carrier-grade NAT
+        "0.0.0.0",
+        "224.0.0.1",
+        "::1",
+        "fe80::1%eth0",
+        "fd00::1",
+        "::ffff:127.0.0.1",
+    ],
+)
+def test_internal_addresses_are_recognised(address: str) -> None:
+    with pytest.raises(sources.SourceError, match="private, loopback or reserved"):
+        sources._check_address(address)
+
+
+@pytest.mark.parametrize("address", ["93.184.215.14", "2606:4700:4700::1111"])
+def test_public_addresses_pass(address: str) -> None:
+    sources._check_address(address)

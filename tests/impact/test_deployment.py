@@ -34,6 +34,7 @@ def test_dockerfile_runs_as_a_non_root_user_with_a_healthcheck():
     assert "USER 10001:10001" in lines
     assert any(line.startswith("HEALTHCHECK ") for line in lines)
     assert any("collectstatic" in line for line in lines)
+    assert lines[-1] == 'CMD ["gunicorn", "--config", "gunicorn.conf.py", "impact.wsgi"]'
     # No secret is set in the image's environment.
     environment = " ".join(line for line in lines if line.startswith("ENV "))
     assert "SECRET" not in environment

@@ -64,6 +64,12 @@ def _simplified(ring: list[list[float]], tolerance: float) -> list[tuple[float, 
     return [points[index] for index in sorted(keep)]
 
 
+def simplified_geometry(geometry: dict[str, Any], tolerance: float = 0.01) -> dict[str, Any]:
+    """The geometry as a MultiPolygon of its simplified exterior rings (see ``_outline``)."""
+    rings = [[list(point) for point in _simplified(ring, tolerance)] for ring in _rings(geometry)]
+    return {"type": "MultiPolygon", "coordinates": [[ring] for ring in rings]}
+
+
 def _outline(
     geometry: dict[str, Any], tolerance: float = 0.01
 ) -> tuple[list[float | None], list[float | None]]:

@@ -48,7 +48,11 @@ def dashboard_access(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
 
 
 def _geography() -> tuple[dict[str, dict[str, Any]], dict[str, tuple[float, float]], str]:
-    """Boundaries and centroids by P-code, and the attribution the boundaries require."""
+    """Boundaries (simplified once, then cached) and centroids by P-code, and attribution."""
+    return cached_figures("geography", (), _load_geography)
+
+
+def _load_geography() -> tuple[dict[str, dict[str, Any]], dict[str, tuple[float, float]], str]:
     regions = Region.objects.first_level().only(
         "pcode", "latitude", "longitude", "boundary", "boundary_source"
     )
@@ -56,7 +60,7 @@ def _geography() -> tuple[dict[str, dict[str, Any]], dict[str, tuple[float, floa
     for region in regions:
         centroids[region.pcode] = (float(region.latitude or 0), float(region.longitude or 0))
         if region.boundary:
-            boundaries[region.pcode] = region.boundary
+            boundaries[region.pcode] = charts.simplified_geometry(region.boundary)
             sources.add(region.boundary_source or GEOBOUNDARIES_ATTRIBUTION)
     return boundaries, centroids, " ".join(sorted(sources))
 

@@ -9,6 +9,7 @@ class IncidentsConfig(AppConfig):
     verbose_name = _("Incidents and impact")
 
     def ready(self) -> None:
-        from incidents.figures_cache import connect_signals
+        from incidents import aggregates, figures_cache
 
-        connect_signals()
+        aggregates.connect_signals()
+        figures_cache.connect_signals()

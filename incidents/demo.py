@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from accounts.models import Organisation
 from incidents import demo_data
+from incidents.aggregates import refresh_day_figures
+from incidents.figures_cache import figures_changed
 from incidents.models import (
     AttackWave,
     AttackWaveWeapon,
@@ -269,5 +271,8 @@ def demo_add_synthetic(*, count: int, seed: int = 2022) -> int:
                 external_id=f"synthetic-{number}",
             )
         )
-    Incident.objects.bulk_create(batch, batch_size=1000)
+    with transaction.atomic():
+        Incident.objects.bulk_create(batch, batch_size=1000)
+        refresh_day_figures({(incident.region_id, incident.occurred_on) for incident in batch})
+    figures_changed()
     return len(batch)

@@ -311,6 +311,8 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # It announces every request id it makes up; only its warnings matter.
         "django_guid": {"level": "WARNING"},
+        # Lock-outs are warnings; its notes on every successful login are not needed.
+        "axes": {"level": "WARNING"},
     },
 }
 

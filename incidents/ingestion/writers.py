@@ -17,6 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Model, Q
 from django.utils import timezone
 
+from incidents.aggregates import DayKey, refresh_day_figures
 from incidents.ingestion.gazetteer import Match, NameIndex
 from incidents.ingestion.parsers.impact import split_impact_key
 from incidents.ingestion.records import BaselineRecord, IncidentRecord, ParsedRow, ShipmentRecord
@@ -100,6 +101,12 @@ class BatchWriter:
     def children_of(self, instances: Iterable[Any]) -> dict[int, dict[str, list[dict]]]:
         return {}
 
+    def before_update(self, instance: Any) -> None:
+        """Called with a row about to be changed, while it still has its old values."""
+
+    def after_batch(self, created: list[Model], updated: list[Any]) -> None:
+        """Called after the batch's rows and children are written (same transaction)."""
+
     # -- batch ----------------------------------------------------------------------------
     def issue(self, outcome: BatchOutcome, row: ParsedRow, level: str, reason: str) -> None:
         outcome.issues.append(
@@ -181,6 +188,7 @@ class BatchWriter:
             if not changed and not children_changed:
                 outcome.unchanged += 1
                 continue
+            self.before_update(instance)
             for name in changed:
                 setattr(instance, name, item.values[name])
             instance.updated_at = now
@@ -191,6 +199,7 @@ class BatchWriter:
                 replaced.append((instance, item))
         self._save(to_create, to_update, changed_fields)
         self.write_children(to_create, replaced)
+        self.after_batch([obj for obj, _ in to_create], to_update)
         outcome.created += len(to_create)
         outcome.updated += len(to_update)
         IngestionIssue.objects.bulk_create(outcome.issues)
@@ -248,6 +257,19 @@ class IncidentWriter(BatchWriter):
     compare_children = ("sources", "assets")
     SOURCE_FIELDS = ("name", "kind", "title", "url", "published_on")
     ASSET_FIELDS = ("asset_type", "name", "count", "damage_level", "notes")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._old_keys: set[DayKey] = set()
+
+    def before_update(self, instance: Incident) -> None:
+        self._old_keys.add((instance.region_id, instance.occurred_on))
+
+    def after_batch(self, created: list[Model], updated: list[Any]) -> None:
+        """Bring the daily figures of every (region, day) the batch touched up to date."""
+        keys = {(obj.region_id, obj.occurred_on) for obj in [*created, *updated]}  # type: ignore[attr-defined]
+        refresh_day_figures(keys | self._old_keys)
+        self._old_keys.clear()
 
     def key_of(self, record: IncidentRecord) -> Key:
         if self.run.format.startswith("impact"):

@@ -15,12 +15,15 @@ from incidents.models.attacks import (
 from incidents.models.base import LocationPrecision, VerificationStatus
 from incidents.models.baselines import NeedsBaseline
 from incidents.models.disruptions import GrainDisruption, GrainShipment, ServiceDisruption
+from incidents.models.figures import AssetDayFigures, IncidentDayFigures
 from incidents.models.ingestion import Feed, FeedFormat, IngestionIssue, IngestionRun
 from incidents.models.places import Port, Region
 from incidents.models.sources import Source
 from incidents.models.tombstones import Tombstone
 
 __all__ = [
+    "AssetDayFigures",
+    "IncidentDayFigures",
     "AttackWave",
     "AttackWaveWeapon",
     "DamagedAsset",

@@ -139,3 +139,16 @@ def test_step_lines_keep_only_the_days_the_level_changes():
     (line,) = figure.data
     assert list(line.x) == [days[0], days[1], days[4], days[5]]
     assert list(line.y) == [0, 5, 0, 0]
+
+
+def test_geometry_is_simplified_once_into_a_multipolygon():
+    ring = [[24, 49], [24.5, 49.001], [25, 49], [25, 50], [24, 50], [24, 49]]
+    polygon = {"type": "Polygon", "coordinates": [ring, [[24.2, 49.2], [24.3, 49.2]]]}
+    simplified = charts.simplified_geometry(polygon)
+    assert simplified == {
+        "type": "MultiPolygon",
+        "coordinates": [[[[24, 49], [25, 49], [25, 50], [24, 50], [24, 49]]]],
+    }
+    # Simplifying again changes nothing, and the map draws the same outline from either.
+    assert charts.simplified_geometry(simplified) == simplified
+    assert charts._outline(simplified) == charts._outline(polygon)

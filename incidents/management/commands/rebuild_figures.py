@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from incidents.aggregates import rebuild_day_figures
+from incidents.figures_cache import figures_changed
+from incidents.models import AssetDayFigures, IncidentDayFigures
+
+
+class Command(BaseCommand):
+    help = (
+        "Recompute the daily figures per region from the raw incidents (after writing to "
+        "the database outside the application, or to repair them)."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        rebuild_day_figures()
+        figures_changed()
+        self.stdout.write(
+            f"Daily figures rebuilt: {IncidentDayFigures.objects.count()} incident rows, "
+            f"{AssetDayFigures.objects.count()} damage rows."
+        )

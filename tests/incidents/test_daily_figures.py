@@ -1,0 +1,183 @@
+"""The daily figures per region always equal a recomputation from the raw incidents."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from incidents import services
+from incidents.aggregates import rebuild_day_figures, refresh_day_figures
+from incidents.demo import demo_add_synthetic
+from incidents.ingestion import services as ingestion
+from incidents.models import (
+    AssetDayFigures,
+    DamagedAsset,
+    Incident,
+    IncidentDayFigures,
+    IngestionRun,
+)
+from tests.factories import DamagedAssetFactory, IncidentFactory, region
+
+pytestmark = pytest.mark.django_db
+PAYLOADS = Path(__file__).resolve().parents[1] / "payloads"
+COUNTED = ("verified", "submitted")
+
+
+def stored() -> tuple[dict, dict]:
+    """The daily figures as stored, without empty rows."""
+    days = {
+        (row.region_id, row.day, row.incident_type, row.status): (
+            row.incidents,
+            row.killed,
+            row.injured,
+            row.children_killed,
+            row.children_injured,
+        )
+        for row in IncidentDayFigures.objects.all()
+    }
+    assets = {
+        (row.region_id, row.day, row.incident_type, row.status, row.asset_type): row.total
+        for row in AssetDayFigures.objects.all()
+        if row.total
+    }
+    return days, assets
+
+
+def recomputed() -> tuple[dict, dict]:
+    """The same figures, summed in Python from every incident and asset."""
+    days: dict = {}
+    for incident in Incident.objects.filter(status__in=COUNTED):
+        key = (incident.region_id, incident.occurred_on, incident.incident_type, incident.status)
+        counts = days.get(key, (0, 0, 0, 0, 0))
+        days[key] = tuple(
+            total + value
+            for total, value in zip(
+                counts,
+                (
+                    1,
+                    incident.killed,
+                    incident.injured,
+                    incident.children_killed,
+                    incident.children_injured,
+                ),
+                strict=True,
+            )
+        )
+    assets: Counter = Counter()
+    for asset in DamagedAsset.objects.select_related("incident").filter(
+        incident__status__in=COUNTED
+    ):
+        incident = asset.incident
+        key = (
+            incident.region_id,
+            incident.occurred_on,
+            incident.incident_type,
+            incident.status,
+            asset.asset_type,
+        )
+        assets[key] += asset.count
+    return days, {key: total for key, total in assets.items() if total}
+
+
+def assert_in_step() -> None:
+    assert stored() == recomputed()
+
+
+def test_new_incidents_and_assets_are_counted(organisation):
+    lviv = IncidentFactory(organisation=organisation, verified=True, killed=3, injured=7)
+    IncidentFactory(organisation=organisation, verified=True, killed=1)  # same day and region
+    IncidentFactory(organisation=organisation, submitted=True, injured=4)
+    IncidentFactory(organisation=organisation, injured=99)  # a draft: never counted
+    IncidentFactory(organisation=organisation, verified=True, region=None, settlement="")
+    DamagedAssetFactory(incident=lviv, asset_type="residential", count=40)
+    DamagedAssetFactory(incident=lviv, asset_type="health", count=1)
+    assert_in_step()
+    day = IncidentDayFigures.objects.get(
+        region=region("UA46"), day=dt.date(2023, 8, 15), status="verified"
+    )
+    assert (day.incidents, day.killed, day.injured) == (2, 4, 9)
+    assert IncidentDayFigures.objects.filter(region=None).count() == 1
+
+
+def test_edits_move_figures_between_days_regions_and_statuses(organisation, verifier):
+    incident = IncidentFactory(organisation=organisation, submitted=True, killed=2)
+    DamagedAssetFactory(incident=incident, count=5)
+    services.record_verify(record=incident, by=verifier)
+    assert_in_step()
+    incident.refresh_from_db()
+    services.record_update(
+        record=incident,
+        by=verifier,
+        data={"occurred_on": dt.date(2023, 9, 1), "region": region("UA51"), "killed": 4},
+        reason="The regional administration corrected the place, date and toll.",
+    )
+    assert_in_step()
+    assert not IncidentDayFigures.objects.filter(day=dt.date(2023, 8, 15)).exists()
+    assert not AssetDayFigures.objects.filter(day=dt.date(2023, 8, 15)).exists()
+    services.record_reject(record=incident, by=verifier, reason="A duplicate of another report")
+    assert_in_step()
+    assert not IncidentDayFigures.objects.exists()
+
+
+def test_deleting_assets_and_incidents_takes_them_out(organisation, verifier):
+    incident = IncidentFactory(organisation=organisation, verified=True)
+    asset = DamagedAssetFactory(incident=incident, count=5)
+    DamagedAssetFactory(incident=incident, asset_type="school", count=1)
+    other = IncidentFactory(organisation=organisation, verified=True)
+    asset.delete()
+    assert_in_step()
+    services.record_delete(record=incident, by=verifier)
+    assert_in_step()
+    other.delete()
+    assert_in_step()
+    assert not IncidentDayFigures.objects.exists()
+
+
+def test_ingestion_keeps_the_figures_in_step_through_new_changed_and_unchanged_rows(tmp_path):
+    original = (PAYLOADS / "impact_incidents.csv").read_text()
+
+    def ingest(text: str) -> IngestionRun:
+        path = tmp_path / "impact.csv"
+        path.write_text(text)
+        run = ingestion.ingestion_run_create(
+            location=str(path),
+            format="impact-csv",
+            trigger=IngestionRun.Trigger.COMMAND,
+            record_status="verified",
+        )
+        return ingestion.ingestion_run_execute(run_id=run.pk)
+
+    first = ingest(original)
+    assert first.created > 0
+    assert_in_step()
+    # Move every incident a day later and change a toll: old and new days both change.
+    changed = original.replace("2023-08-15", "2023-08-16").replace("2023-07-06", "2023-07-07")
+    second = ingest(changed)
+    assert second.updated > 0
+    assert_in_step()
+    ingest(changed)
+    assert_in_step()
+
+
+def test_synthetic_data_and_a_rebuild_agree(organisation):
+    call_command("load_demo", verbosity=0)
+    assert demo_add_synthetic(count=300) == 300
+    assert_in_step()
+    before = stored()
+    IncidentDayFigures.objects.all().delete()
+    rebuild_day_figures()
+    assert stored() == before
+
+
+def test_refreshing_a_pair_with_nothing_left_empties_it(organisation):
+    incident = IncidentFactory(organisation=organisation, verified=True)
+    with connection.cursor() as cursor:  # behind the application's back, as raw SQL would
+        cursor.execute(f"DELETE FROM {Incident._meta.db_table} WHERE id = %s", [incident.pk])
+    assert IncidentDayFigures.objects.count() == 1
+    refresh_day_figures({(incident.region_id, incident.occurred_on)})
+    assert not IncidentDayFigures.objects.exists()

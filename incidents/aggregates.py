@@ -71,7 +71,7 @@ def _insert_sql(source: str) -> tuple[str, str]:
 
 def refresh_day_figures(keys: Iterable[DayKey]) -> None:
     """Recompute the daily figures of these (region id or None, day) pairs."""
-    unique = set(keys)
+    unique = {_normalised(key) for key in keys}
     if not unique:
         return
     t = _tables()
@@ -102,6 +102,16 @@ def refresh_day_figures(keys: Iterable[DayKey]) -> None:
             for statement in _insert_sql(source):
                 where = f"WHERE i.region_id IS NULL AND i.occurred_on IN ({days}) AND "
                 cursor.execute(statement.replace("WHERE ", where, 1), chunk)
+
+
+def _normalised(key: tuple[Any, Any]) -> DayKey:
+    """A key with a date (a model field may still hold the text it was assigned)."""
+    region_id, day = key
+    if isinstance(day, str):
+        day = dt.date.fromisoformat(day)
+    elif isinstance(day, dt.datetime):
+        day = day.date()
+    return (int(region_id) if region_id is not None else None, day)
 
 
 def rebuild_day_figures() -> None:

@@ -104,6 +104,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# Where a login without a (safe) "next" lands.
+LOGIN_REDIRECT_URL = "admin:index"
 # django-axes first: a user or address locked out after failed logins is refused before
 # the password is even checked.
 AUTHENTICATION_BACKENDS = [

@@ -75,7 +75,24 @@ class RegionSerializer(serializers.ModelSerializer):
         ]
 
 
+class VisibleIncidentField(serializers.UUIDField):
+    """The id of the record's incident, or null when the reader may not see that incident.
+
+    List views annotate ``incident_reference`` (see ``selectors.with_visible_incident``);
+    nested under its incident, the incident is the one being shown.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(read_only=True, allow_null=True, **kwargs)
+
+    def get_attribute(self, instance: Any) -> Any:
+        if hasattr(instance, "incident_reference"):
+            return instance.incident_reference
+        return instance.incident.public_id if instance.incident_id else None
+
+
 class SourceSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
     incident = serializers.UUIDField(source="incident.public_id", read_only=True, allow_null=True)
 
     class Meta:
@@ -85,6 +102,7 @@ class SourceSerializer(serializers.ModelSerializer):
 
 
 class DamagedAssetSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
     incident = serializers.UUIDField(source="incident.public_id", read_only=True)
 
     class Meta:
@@ -118,7 +136,7 @@ INCIDENT_FACTS = [
 class ServiceDisruptionSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     region = RegionCodeField(read_only=True)
-    incident = serializers.UUIDField(source="incident.public_id", read_only=True, allow_null=True)
+    incident = VisibleIncidentField()
     organisation = serializers.CharField(source="organisation.name", read_only=True, default="")
 
     class Meta:
@@ -209,7 +227,7 @@ class AttackWaveSerializer(serializers.ModelSerializer):
 class GrainDisruptionSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     port = serializers.CharField(source="port.name", read_only=True, default=None)
-    incident = serializers.UUIDField(source="incident.public_id", read_only=True, allow_null=True)
+    incident = VisibleIncidentField()
     organisation = serializers.CharField(source="organisation.name", read_only=True, default="")
 
     class Meta:

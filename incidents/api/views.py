@@ -176,14 +176,17 @@ class ServiceDisruptionViewSet(ExportableListMixin, viewsets.ReadOnlyModelViewSe
     ordering = ["-started_at", "-id"]
 
     def get_queryset(self) -> QuerySet[ServiceDisruption]:
-        disruptions = ServiceDisruption.objects.select_related("region", "incident", "organisation")
-        return selectors.records_visible_to(user=self.request.user, queryset=disruptions)
+        disruptions = ServiceDisruption.objects.select_related("region", "organisation")
+        visible = selectors.records_visible_to(user=self.request.user, queryset=disruptions)
+        return selectors.with_visible_incident(user=self.request.user, queryset=visible)
 
 
 class DamagedAssetViewSet(ExportableListMixin, viewsets.ReadOnlyModelViewSet):
     """What incidents damaged; visible when the incident is."""
 
     serializer_class = serializers.DamagedAssetSerializer
+    lookup_field = "public_id"
+    lookup_url_kwarg = "id"
     renderer_classes = TABLE_RENDERERS
     filterset_class = filtersets.DamagedAssetFilter
     search_fields = ["name", "notes"]
@@ -201,6 +204,8 @@ class SourceViewSet(ExportableListMixin, viewsets.ReadOnlyModelViewSet):
     """Publications cited by visible records."""
 
     serializer_class = serializers.SourceSerializer
+    lookup_field = "public_id"
+    lookup_url_kwarg = "id"
     renderer_classes = TABLE_RENDERERS
     filterset_class = filtersets.SourceFilter
     search_fields = ["name", "title", "url"]
@@ -232,8 +237,9 @@ class GrainDisruptionViewSet(ExportableListMixin, viewsets.ReadOnlyModelViewSet)
     ordering = ["-started_on", "-id"]
 
     def get_queryset(self) -> QuerySet[GrainDisruption]:
-        disruptions = GrainDisruption.objects.select_related("port", "incident", "organisation")
-        return selectors.records_visible_to(user=self.request.user, queryset=disruptions)
+        disruptions = GrainDisruption.objects.select_related("port", "organisation")
+        visible = selectors.records_visible_to(user=self.request.user, queryset=disruptions)
+        return selectors.with_visible_incident(user=self.request.user, queryset=visible)
 
 
 class GrainShipmentViewSet(ExportableListMixin, viewsets.ReadOnlyModelViewSet):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -260,6 +262,8 @@ class DamagedAsset(TimeStampedModel):
         DESTROYED = "destroyed", _("Destroyed")
         UNKNOWN = "unknown", _("Unknown")
 
+    # What the API shows instead of the sequential primary key.
+    public_id = models.UUIDField(_("public id"), default=uuid.uuid4, editable=False)
     incident = models.ForeignKey(
         Incident, verbose_name=_("incident"), on_delete=models.CASCADE, related_name="assets"
     )
@@ -281,6 +285,7 @@ class DamagedAsset(TimeStampedModel):
         verbose_name_plural = _("damaged assets")
         constraints = [
             models.CheckConstraint(condition=Q(count__gte=1), name="damagedasset_count_positive"),
+            models.UniqueConstraint(fields=["public_id"], name="damagedasset_public_id_unique"),
         ]
 
     def __str__(self) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -36,6 +38,8 @@ class Source(TimeStampedModel):
         WITNESS = "witness", _("Witness / field report")
         OTHER = "other", _("Other")
 
+    # What the API shows instead of the sequential primary key.
+    public_id = models.UUIDField(_("public id"), default=uuid.uuid4, editable=False)
     incident = models.ForeignKey(
         Incident,
         verbose_name=_("incident"),
@@ -73,6 +77,7 @@ class Source(TimeStampedModel):
         verbose_name = _("source")
         verbose_name_plural = _("sources")
         constraints = [
+            models.UniqueConstraint(fields=["public_id"], name="source_public_id_unique"),
             models.CheckConstraint(
                 condition=_exactly_one_parent(),
                 name="source_one_parent",

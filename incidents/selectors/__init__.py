@@ -19,6 +19,7 @@ from incidents.selectors.visibility import (
     records_visible_to,
     sources_visible_to,
     tombstones_visible_to,
+    with_visible_incident,
 )
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "national_summary",
     "records_in_workspace",
     "records_visible_to",
+    "with_visible_incident",
     "region_needs",
     "sources_visible_to",
     "tombstones_visible_to",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Case, F, Model, Q, QuerySet, Value, When
 
 from incidents.models import Source, Tombstone, VerificationStatus
 from incidents.services import AnyUser, user_sees_all_organisations
@@ -43,6 +43,21 @@ def records_visible_to(
         return queryset.filter(published)
     owner_path = status_path.removesuffix("status") + "organisation_id"
     return queryset.filter(published | Q(**{owner_path: organisation_id}))
+
+
+def with_visible_incident(*, user: AnyUser, queryset: QuerySet[RecordT]) -> QuerySet[Any]:
+    """Annotate ``incident_reference``: the linked incident's public id, or null when the
+    reader may not see that incident (a published disruption may stem from a draft)."""
+    reference = F("incident__public_id")
+    if user_sees_all_organisations(user):
+        return queryset.annotate(incident_reference=reference)
+    visible = Q(incident__status=VerificationStatus.VERIFIED)
+    organisation_id = _organisation_id(user)
+    if organisation_id is not None:
+        visible |= Q(incident__organisation_id=organisation_id)
+    return queryset.annotate(
+        incident_reference=Case(When(visible, then=reference), default=Value(None))
+    )
 
 
 def sources_visible_to(*, user: AnyUser) -> QuerySet[Source]:

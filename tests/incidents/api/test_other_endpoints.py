@@ -175,9 +175,10 @@ def test_assets_sources_and_grain_disruptions_follow_their_records(anonymous, or
     GrainDisruptionFactory(organisation=organisation)
     grain = GrainDisruptionFactory(organisation=organisation, **verified())
     assert [r["id"] for r in anonymous.get("/api/v1/damaged-assets/").json()["results"]] == [
-        shown.pk
+        str(shown.public_id)
     ]
-    assert [r["id"] for r in anonymous.get("/api/v1/sources/").json()["results"]] == [cited.pk]
+    sources = anonymous.get("/api/v1/sources/").json()["results"]
+    assert [r["id"] for r in sources] == [str(cited.public_id)]
     grain_rows = anonymous.get("/api/v1/grain-disruptions/").json()["results"]
     assert [r["id"] for r in grain_rows] == [str(grain.public_id)]
 

@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format typecheck check worker beat migrate demo clean messages up down
+.PHONY: run test lint format typecheck check worker beat migrate demo clean messages up down bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -78,3 +78,8 @@ up:
 
 down:
 	$(COMPOSE) down
+
+# Benchmarks at 10,000 / 100,000 / 1,000,000 incidents on PostgreSQL (the server of
+# DATABASE_URL; it works in its own database, impact_bench). Needs wrk and curl. Minutes.
+bench: $(VENV)/.dev
+	$(BIN)/python bench/run.py $(BENCH_ARGS)

@@ -73,15 +73,19 @@ def connect_signals() -> None:
         post_delete.connect(_changed, sender=model, dispatch_uid=f"figures-delete-{name}")
 
 
-# The models aggregate figures are computed from. Bulk writes (ingestion) bypass these
-# signals and call figures_changed() themselves.
+# The models aggregate figures and cached API counts are computed from. Bulk writes
+# (ingestion) bypass these signals and call figures_changed() themselves.
 FIGURE_MODELS = (
     "Incident",
     "DamagedAsset",
+    "Source",
     "ServiceDisruption",
     "GrainDisruption",
     "GrainShipment",
     "NeedsBaseline",
     "Region",
     "Port",
+    "AttackWave",
+    "AttackWaveWeapon",
+    "Tombstone",
 )

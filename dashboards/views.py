@@ -53,15 +53,14 @@ def _geography() -> tuple[dict[str, dict[str, Any]], dict[str, tuple[float, floa
 
 
 def _load_geography() -> tuple[dict[str, dict[str, Any]], dict[str, tuple[float, float]], str]:
-    regions = Region.objects.first_level().only(
-        "pcode", "latitude", "longitude", "boundary", "boundary_source"
-    )
+    regions = Region.objects.first_level().select_related("boundary")
     boundaries, centroids, sources = {}, {}, set()
-    for region in regions:
+    for region in regions.only("pcode", "latitude", "longitude", "boundary"):
         centroids[region.pcode] = (float(region.latitude or 0), float(region.longitude or 0))
-        if region.boundary:
-            boundaries[region.pcode] = charts.simplified_geometry(region.boundary)
-            sources.add(region.boundary_source or GEOBOUNDARIES_ATTRIBUTION)
+        outline = getattr(region, "boundary", None)
+        if outline is not None:
+            boundaries[region.pcode] = charts.simplified_geometry(outline.geometry)
+            sources.add(outline.source or GEOBOUNDARIES_ATTRIBUTION)
     return boundaries, centroids, " ".join(sorted(sources))
 
 

@@ -14,7 +14,7 @@ from typing import Any, BinaryIO
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from incidents.models import Region
+from incidents.models import Region, RegionBoundary
 
 PCODE_KEYS = ("ADM1_PCODE", "adm1_pcode", "admin1Pcode", "pcode")
 ISO_KEYS = ("shapeISO", "iso_3166_2", "ISO_3166_2", "iso_code")
@@ -73,9 +73,9 @@ def boundaries_load(*, stream: BinaryIO, source: str) -> BoundaryLoadResult:
         if region is None or geometry.get("type") not in GEOMETRY_TYPES:
             result.unmatched.append(pcode or iso or str(properties)[:80])
             continue
-        region.boundary = geometry
-        region.boundary_source = source[:300]
-        region.save(update_fields=["boundary", "boundary_source", "updated_at"])
+        RegionBoundary.objects.update_or_create(
+            region=region, defaults={"geometry": geometry, "source": source[:300]}
+        )
         result.matched.append(region.pcode)
     if not result.matched:
         raise ValidationError("No feature matched a region by P-code or ISO 3166-2 code.")

@@ -84,6 +84,7 @@ FIGURE_MODELS = (
     "GrainShipment",
     "NeedsBaseline",
     "Region",
+    "RegionBoundary",
     "Port",
     "AttackWave",
     "AttackWaveWeapon",

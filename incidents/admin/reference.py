@@ -19,6 +19,7 @@ from incidents.models import (
     NeedsBaseline,
     Port,
     Region,
+    RegionBoundary,
 )
 
 
@@ -28,13 +29,12 @@ class RegionAdmin(admin.ModelAdmin):
     list_filter = ["level", "unit_type"]
     search_fields = ["pcode", "iso_code", "name_en", "name_uk"]
     readonly_fields = ["has_boundary"]
-    exclude = ["boundary"]
     list_select_related = ["parent"]
     ordering = ["pcode"]
 
     @admin.display(boolean=True, description=_("boundary loaded"))
     def has_boundary(self, obj: Region) -> bool:
-        return obj.boundary is not None
+        return RegionBoundary.objects.filter(region=obj).exists()
 
 
 @admin.register(NeedsBaseline)

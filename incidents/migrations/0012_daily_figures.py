@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
                 ("incident_type", models.CharField(max_length=20)),
                 ("status", models.CharField(max_length=16)),
                 ("asset_type", models.CharField(max_length=20)),
-                ("total", models.PositiveIntegerField(default=0)),
+                ("total", models.PositiveBigIntegerField(default=0)),
                 (
                     "region",
                     models.ForeignKey(
@@ -56,11 +56,11 @@ class Migration(migrations.Migration):
                 ("day", models.DateField()),
                 ("incident_type", models.CharField(max_length=20)),
                 ("status", models.CharField(max_length=16)),
-                ("incidents", models.PositiveIntegerField(default=0)),
-                ("killed", models.PositiveIntegerField(default=0)),
-                ("injured", models.PositiveIntegerField(default=0)),
-                ("children_killed", models.PositiveIntegerField(default=0)),
-                ("children_injured", models.PositiveIntegerField(default=0)),
+                ("incidents", models.PositiveBigIntegerField(default=0)),
+                ("killed", models.PositiveBigIntegerField(default=0)),
+                ("injured", models.PositiveBigIntegerField(default=0)),
+                ("children_killed", models.PositiveBigIntegerField(default=0)),
+                ("children_injured", models.PositiveBigIntegerField(default=0)),
                 (
                     "region",
                     models.ForeignKey(

@@ -17,7 +17,7 @@ from incidents.models.baselines import NeedsBaseline
 from incidents.models.disruptions import GrainDisruption, GrainShipment, ServiceDisruption
 from incidents.models.figures import AssetDayFigures, IncidentDayFigures
 from incidents.models.ingestion import Feed, FeedFormat, IngestionIssue, IngestionRun
-from incidents.models.places import Port, Region
+from incidents.models.places import Port, Region, RegionBoundary
 from incidents.models.sources import Source
 from incidents.models.tombstones import Tombstone
 
@@ -38,6 +38,7 @@ __all__ = [
     "NeedsBaseline",
     "Port",
     "Region",
+    "RegionBoundary",
     "ServiceDisruption",
     "Source",
     "Tombstone",

@@ -3,7 +3,8 @@
 The dashboards and the needs API read these instead of scanning every incident: a region's
 day holds a handful of rows whatever the number of incidents. ``incidents.aggregates``
 rewrites the rows of every (region, day) an ingestion batch, an edit or a deletion touches;
-a test holds them equal to a recomputation from the raw rows.
+a test holds them equal to a recomputation from the raw rows. Sums are big integers: one
+incident may already carry up to 2**31 - 1 of each count.
 """
 
 from __future__ import annotations
@@ -27,11 +28,11 @@ class IncidentDayFigures(models.Model):
     day = models.DateField()
     incident_type = models.CharField(max_length=20)
     status = models.CharField(max_length=16)
-    incidents = models.PositiveIntegerField(default=0)
-    killed = models.PositiveIntegerField(default=0)
-    injured = models.PositiveIntegerField(default=0)
-    children_killed = models.PositiveIntegerField(default=0)
-    children_injured = models.PositiveIntegerField(default=0)
+    incidents = models.PositiveBigIntegerField(default=0)
+    killed = models.PositiveBigIntegerField(default=0)
+    injured = models.PositiveBigIntegerField(default=0)
+    children_killed = models.PositiveBigIntegerField(default=0)
+    children_injured = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("daily incident figures")
@@ -55,7 +56,7 @@ class AssetDayFigures(models.Model):
     incident_type = models.CharField(max_length=20)
     status = models.CharField(max_length=16)
     asset_type = models.CharField(max_length=20)
-    total = models.PositiveIntegerField(default=0)
+    total = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("daily damage figures")

@@ -67,13 +67,6 @@ class Region(TimeStampedModel):
     population_source = models.CharField(_("population source"), max_length=200, blank=True)
     latitude = latitude_field()
     longitude = longitude_field()
-    boundary = models.JSONField(
-        _("boundary"),
-        null=True,
-        blank=True,
-        help_text=_("GeoJSON geometry (Polygon or MultiPolygon, WGS 84 lon/lat)."),
-    )
-    boundary_source = models.CharField(_("boundary source"), max_length=300, blank=True)
 
     objects = RegionManager()
 
@@ -95,6 +88,31 @@ class Region(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.name_en} ({self.pcode})"
+
+
+class RegionBoundary(models.Model):
+    """A region's outline, kept apart from the region: geometry is large (hundreds of KB
+    per oblast) and only maps need it, while every list of incidents joins their region."""
+
+    region = models.OneToOneField(
+        Region,
+        verbose_name=_("region"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="boundary",
+    )
+    geometry = models.JSONField(
+        _("geometry"), help_text=_("GeoJSON geometry (Polygon or MultiPolygon, WGS 84 lon/lat).")
+    )
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("region boundary")
+        verbose_name_plural = _("region boundaries")
+
+    def __str__(self) -> str:
+        return f"{self.region_id}: {self.source}"
 
 
 class Port(TimeStampedModel):

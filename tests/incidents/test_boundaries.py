@@ -5,7 +5,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from incidents.models import Region
+from incidents.models import Region, RegionBoundary
 from tests.conftest import SHARED_DATA
 
 pytestmark = pytest.mark.django_db
@@ -28,11 +28,13 @@ def test_geoboundaries_file_gives_all_27_regions_their_geometry(capsys):
         pytest.skip(f"{GEOBOUNDARIES} is not available")
     call_command("load_boundaries", str(GEOBOUNDARIES))
     assert "Boundaries loaded for 27 regions." in capsys.readouterr().out
-    assert Region.objects.filter(boundary__isnull=False).count() == 27
+    assert RegionBoundary.objects.all().count() == 27
     # Matched by ISO code through the region table: the five codes that differ.
-    assert Region.objects.get(pcode="UA80").boundary["type"] == "Polygon"  # ISO UA-30
-    assert Region.objects.get(pcode="UA32").boundary["type"] == "MultiPolygon"
-    assert "OpenStreetMap" in Region.objects.get(pcode="UA01").boundary_source
+    assert (
+        RegionBoundary.objects.get(region__pcode="UA80").geometry["type"] == "Polygon"
+    )  # ISO UA-30
+    assert RegionBoundary.objects.get(region__pcode="UA32").geometry["type"] == "MultiPolygon"
+    assert "OpenStreetMap" in RegionBoundary.objects.get(region__pcode="UA01").source
 
 
 def test_cod_ab_files_match_by_p_code_and_report_what_did_not_match(tmp_path, capsys):
@@ -49,7 +51,7 @@ def test_cod_ab_files_match_by_p_code_and_report_what_did_not_match(tmp_path, ca
     assert "Boundaries loaded for 1 regions." in output
     assert "Not matched: UA99, UA46" in output
     luhansk = Region.objects.get(pcode="UA44")
-    assert (luhansk.boundary, luhansk.boundary_source) == (SQUARE, "OCHA COD-AB")
+    assert (luhansk.boundary.geometry, luhansk.boundary.source) == (SQUARE, "OCHA COD-AB")
 
 
 @pytest.mark.parametrize("content", ["not json", json.dumps({"type": "Feature"})])
@@ -58,10 +60,10 @@ def test_files_that_are_not_feature_collections_are_refused(tmp_path, content):
     path.write_text(content)
     with pytest.raises(CommandError):
         call_command("load_boundaries", str(path))
-    assert not Region.objects.filter(boundary__isnull=False).exists()
+    assert not RegionBoundary.objects.all().exists()
 
 
 def test_a_file_matching_nothing_changes_nothing(tmp_path):
     with pytest.raises(CommandError, match="No feature matched"):
         call_command("load_boundaries", write(tmp_path, [feature({"shapeISO": "XX-01"})]))
-    assert not Region.objects.filter(boundary__isnull=False).exists()
+    assert not RegionBoundary.objects.all().exists()

@@ -181,3 +181,10 @@ def test_refreshing_a_pair_with_nothing_left_empties_it(organisation):
     assert IncidentDayFigures.objects.count() == 1
     refresh_day_figures({(incident.region_id, incident.occurred_on)})
     assert not IncidentDayFigures.objects.exists()
+
+
+def test_sums_beyond_the_range_of_one_incidents_count_fit(organisation):
+    largest = 2**31 - 1  # the most one incident may carry
+    IncidentFactory.create_batch(2, organisation=organisation, verified=True, injured=largest)
+    assert_in_step()
+    assert IncidentDayFigures.objects.get().injured == 2 * largest

@@ -16,7 +16,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from incidents.models import Feed, Incident, IngestionIssue, IngestionRun, NeedsBaseline, Region
+from incidents.models import (
+    Feed,
+    Incident,
+    IngestionIssue,
+    IngestionRun,
+    NeedsBaseline,
+    Region,
+    RegionBoundary,
+)
 from tests.factories import GrainShipmentFactory, IncidentFactory, ServiceDisruptionFactory, region
 from tests.security.conftest import body_of
 
@@ -59,11 +67,11 @@ def hostile(organisation):
     )
     # Region names and boundary attribution come from boundary files; baselines and grain
     # shipments from outside feeds.
-    Region.objects.filter(pcode="UA46").update(
-        name_en=SCRIPT,
-        name_uk=IMG,
-        boundary={"type": "Polygon", "coordinates": [[[24, 49], [25, 49], [25, 50], [24, 49]]]},
-        boundary_source=IMG,
+    Region.objects.filter(pcode="UA46").update(name_en=SCRIPT, name_uk=IMG)
+    RegionBoundary.objects.create(
+        region=region("UA46"),
+        geometry={"type": "Polygon", "coordinates": [[[24, 49], [25, 49], [25, 50], [24, 49]]]},
+        source=IMG,
     )
     NeedsBaseline.objects.create(
         region=region("UA46"), external_source=IMG, reference_year=2023, people_in_need=5

@@ -114,6 +114,52 @@ def _normalised(key: tuple[Any, Any]) -> DayKey:
     return (int(region_id) if region_id is not None else None, day)
 
 
+def add_day_figures(incident_ids: Sequence[int]) -> None:
+    """Add just-created incidents (with their assets) to the daily figures.
+
+    Additive, so its cost follows the batch, not the number of incidents already on those
+    days: ingesting into a large table stays as fast as into an empty one. Only for new
+    incidents; changed ones go through ``refresh_day_figures``.
+    """
+    t = _tables()
+    statuses = ", ".join(f"'{status}'" for status in COUNTED_STATUSES)
+    key = "region_id, day, incident_type, status"
+    with transaction.atomic(), connection.cursor() as cursor:
+        for chunk in _chunks(list(incident_ids), 1000):
+            ids = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {t['days']} ({key}, incidents, killed, injured, children_killed, "
+                "children_injured) "
+                "SELECT i.region_id, i.occurred_on, i.incident_type, i.status, COUNT(*), "
+                "SUM(i.killed), SUM(i.injured), SUM(i.children_killed), "
+                f"SUM(i.children_injured) FROM {t['incident']} i "
+                f"WHERE i.id IN ({ids}) AND i.status IN ({statuses}) "
+                "GROUP BY i.region_id, i.occurred_on, i.incident_type, i.status "
+                f"ON CONFLICT ({key}) DO UPDATE SET "
+                + ", ".join(
+                    f"{name} = {t['days']}.{name} + EXCLUDED.{name}"
+                    for name in (
+                        "incidents",
+                        "killed",
+                        "injured",
+                        "children_killed",
+                        "children_injured",
+                    )
+                ),
+                chunk,
+            )
+            cursor.execute(
+                f"INSERT INTO {t['asset_days']} ({key}, asset_type, total) "
+                "SELECT i.region_id, i.occurred_on, i.incident_type, i.status, a.asset_type, "
+                f"SUM(a.count) FROM {t['incident']} i JOIN {t['asset']} a "
+                f"ON a.incident_id = i.id WHERE i.id IN ({ids}) AND i.status IN ({statuses}) "
+                "GROUP BY i.region_id, i.occurred_on, i.incident_type, i.status, a.asset_type "
+                f"ON CONFLICT ({key}, asset_type) DO UPDATE SET "
+                f"total = {t['asset_days']}.total + EXCLUDED.total",
+                chunk,
+            )
+
+
 def rebuild_day_figures() -> None:
     """Recompute every daily figure from the raw rows."""
     t = _tables()

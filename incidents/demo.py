@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from accounts.models import Organisation
 from incidents import demo_data
-from incidents.aggregates import refresh_day_figures
+from incidents.aggregates import add_day_figures
 from incidents.figures_cache import figures_changed
 from incidents.models import (
     AttackWave,
@@ -272,7 +272,7 @@ def demo_add_synthetic(*, count: int, seed: int = 2022) -> int:
             )
         )
     with transaction.atomic():
-        Incident.objects.bulk_create(batch, batch_size=1000)
-        refresh_day_figures({(incident.region_id, incident.occurred_on) for incident in batch})
+        created = Incident.objects.bulk_create(batch, batch_size=1000)
+        add_day_figures([incident.pk for incident in created])
     figures_changed()
     return len(batch)

@@ -17,7 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Model, Q
 from django.utils import timezone
 
-from incidents.aggregates import DayKey, refresh_day_figures
+from incidents.aggregates import DayKey, add_day_figures, refresh_day_figures
 from incidents.ingestion.gazetteer import Match, NameIndex
 from incidents.ingestion.parsers.impact import split_impact_key
 from incidents.ingestion.records import BaselineRecord, IncidentRecord, ParsedRow, ShipmentRecord
@@ -266,8 +266,10 @@ class IncidentWriter(BatchWriter):
         self._old_keys.add((instance.region_id, instance.occurred_on))
 
     def after_batch(self, created: list[Model], updated: list[Any]) -> None:
-        """Bring the daily figures of every (region, day) the batch touched up to date."""
-        keys = {(obj.region_id, obj.occurred_on) for obj in [*created, *updated]}  # type: ignore[attr-defined]
+        """Bring the daily figures up to date: new incidents are added to them; the days a
+        changed incident left or joined are recomputed."""
+        add_day_figures([obj.pk for obj in created])
+        keys = {(obj.region_id, obj.occurred_on) for obj in updated}
         refresh_day_figures(keys | self._old_keys)
         self._old_keys.clear()
 

@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from incidents.models.places import Region
 
 
-class IncidentDayFigures(models.Model):
-    """Incidents and casualties of one region, day, incident type and review status.
+class DayFiguresKey(models.Model):
+    """What daily figures are summed by: region, day, incident type and review status.
 
     Only statuses that figures count are kept: verified, and submitted (for readers who
     include reports awaiting review). ``region`` is empty for incidents with no region.
@@ -28,6 +28,14 @@ class IncidentDayFigures(models.Model):
     day = models.DateField()
     incident_type = models.CharField(max_length=20)
     status = models.CharField(max_length=16)
+
+    class Meta:
+        abstract = True
+
+
+class IncidentDayFigures(DayFiguresKey):
+    """Incidents and casualties of one region, day, incident type and review status."""
+
     incidents = models.PositiveBigIntegerField(default=0)
     killed = models.PositiveBigIntegerField(default=0)
     injured = models.PositiveBigIntegerField(default=0)
@@ -46,15 +54,9 @@ class IncidentDayFigures(models.Model):
         return f"{self.region_id} {self.day} {self.incident_type} {self.status}"
 
 
-class AssetDayFigures(models.Model):
+class AssetDayFigures(DayFiguresKey):
     """Damaged assets of one type, summed like IncidentDayFigures."""
 
-    region = models.ForeignKey(
-        Region, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
-    day = models.DateField()
-    incident_type = models.CharField(max_length=20)
-    status = models.CharField(max_length=16)
     asset_type = models.CharField(max_length=20)
     total = models.PositiveBigIntegerField(default=0)
 

@@ -10,7 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import BinaryIO
 
-from incidents.ingestion.parsers.hxl_tags import cell, locate_columns, read_hxl_table
+from incidents.ingestion.parsers.hxl_tags import (
+    cell,
+    locate_columns,
+    parsed_rows,
+    read_hxl_table,
+)
 from incidents.ingestion.parsers.values import collapse_whitespace, parse_optional_people
 from incidents.ingestion.records import BaselineRecord, ParsedRow
 
@@ -32,14 +37,7 @@ def parse_hxl_baseline(stream: BinaryIO) -> Iterator[ParsedRow]:
     """One ParsedRow per region row of an HXL baseline table."""
     table = read_hxl_table(stream, example_tags="#adm1+code, #inneed")
     columns = locate_columns(table, REQUIRED_COLUMNS, OPTIONAL_COLUMNS)
-    for line_number, cells in table.rows:
-        raw = table.raw(cells)
-        try:
-            record, warnings = _baseline_from_cells(cells, columns)
-        except ValueError as error:
-            yield ParsedRow(row_number=line_number, raw=raw, error=str(error))
-        else:
-            yield ParsedRow(row_number=line_number, raw=raw, record=record, warnings=warnings)
+    yield from parsed_rows(table, lambda cells: _baseline_from_cells(cells, columns))
 
 
 def _baseline_from_cells(

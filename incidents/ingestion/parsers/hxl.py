@@ -9,7 +9,12 @@ from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from incidents.ingestion.parsers.consistency import check_incident
-from incidents.ingestion.parsers.hxl_tags import cell, locate_columns, read_hxl_table
+from incidents.ingestion.parsers.hxl_tags import (
+    cell,
+    locate_columns,
+    parsed_rows,
+    read_hxl_table,
+)
 from incidents.ingestion.parsers.values import (
     clean_text,
     collapse_whitespace,
@@ -71,14 +76,7 @@ def parse_hxl_incidents(stream: BinaryIO) -> Iterator[ParsedRow]:
     """One ParsedRow per data row of an HXL-tagged incident table."""
     table = read_hxl_table(stream, example_tags="#date+occurred, #adm1+code")
     columns = locate_columns(table, REQUIRED_COLUMNS, OPTIONAL_COLUMNS)
-    for line_number, cells in table.rows:
-        raw = table.raw(cells)
-        try:
-            record, warnings = _incident_from_cells(cells, columns)
-        except ValueError as error:
-            yield ParsedRow(row_number=line_number, raw=raw, error=str(error))
-        else:
-            yield ParsedRow(row_number=line_number, raw=raw, record=record, warnings=warnings)
+    yield from parsed_rows(table, lambda cells: _incident_from_cells(cells, columns))
 
 
 def _incident_from_cells(

@@ -8,7 +8,7 @@ pattern's tag and at least its attributes, in any order, and none of its exclude
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -20,7 +20,7 @@ from incidents.ingestion.parsers.csv_reader import (
     read_head,
     row_as_dict,
 )
-from incidents.ingestion.records import FormatError
+from incidents.ingestion.records import FormatError, ParsedRow, Record
 
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 # Some publishers (OCHA Ukraine among them) write #admin1 for the core tag #adm1.
@@ -175,6 +175,22 @@ def locate_columns(
         )
     columns.update((field, table.column(*patterns)) for field, patterns in optional.items())
     return columns
+
+
+def parsed_rows(
+    table: HxlTable,
+    build: Callable[[Sequence[str]], tuple[Record, tuple[str, ...]]],
+) -> Iterator[ParsedRow]:
+    """One ParsedRow per data row: ``build`` makes the record and its warnings from the
+    row's cells, or raises ValueError with the reason the row is refused."""
+    for line_number, cells in table.rows:
+        raw = table.raw(cells)
+        try:
+            record, warnings = build(cells)
+        except ValueError as error:
+            yield ParsedRow(row_number=line_number, raw=raw, error=str(error))
+        else:
+            yield ParsedRow(row_number=line_number, raw=raw, record=record, warnings=warnings)
 
 
 def cell(cells: Sequence[str], index: int | None) -> str:

@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from dashboards.severity import SECTORS
@@ -22,9 +21,7 @@ class RegionChoiceField(forms.ModelChoiceField):
     """First-level regions by P-code, labelled in the active language."""
 
     def label_from_instance(self, obj: Region) -> str:
-        if (translation.get_language() or "").startswith("uk"):
-            return obj.name_uk or obj.name_en
-        return obj.name_en
+        return obj.local_name
 
 
 class DashboardFilterForm(forms.Form):

@@ -230,7 +230,7 @@ def _region_figures(place: Region, period: Period) -> dict[str, Any]:
     ]
     weekly = selectors.weekly_incidents(period=period)
     over_time = selectors.people_without_over_time(period=period)
-    name = graded[0].needs.local_name if graded else place.name_en
+    name = place.local_name
     figures = {
         "weekly": charts.incidents_over_time(
             weekly, title=_("Incidents per week in %(region)s") % {"region": name}

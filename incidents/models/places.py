@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from incidents.models.base import (
@@ -12,6 +13,13 @@ from incidents.models.base import (
     latitude_field,
     longitude_field,
 )
+
+
+def name_in_language(english: str, ukrainian: str) -> str:
+    """The Ukrainian name when Ukrainian is the active language and there is one."""
+    if ukrainian and (translation.get_language() or "").startswith("uk"):
+        return ukrainian
+    return english
 
 
 class RegionQuerySet(models.QuerySet):
@@ -88,6 +96,15 @@ class Region(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.name_en} ({self.pcode})"
+
+    @property
+    def local_name(self) -> str:
+        return name_in_language(self.name_en, self.name_uk)
+
+    @property
+    def other_name(self) -> str:
+        """The name in the language not shown: the English one beside Ukrainian and back."""
+        return self.name_en if self.local_name != self.name_en else self.name_uk
 
 
 class RegionBoundary(models.Model):

@@ -23,7 +23,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce, Greatest, Least, TruncMonth, TruncWeek
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from incidents.models import (
     AssetDayFigures,
@@ -37,6 +37,7 @@ from incidents.models import (
     VerificationStatus,
 )
 from incidents.models.disruptions import ServiceDisruptionQuerySet
+from incidents.models.places import name_in_language
 
 SERVICES = [choice.value for choice in ServiceDisruption.Service]
 ASSET_TYPES = [choice.value for choice in DamagedAsset.AssetType]
@@ -113,9 +114,7 @@ class RegionNeeds(Figures):
     @property
     def local_name(self) -> str:
         """The region's name in the active language (Ukrainian or English)."""
-        if self.name_uk and (translation.get_language() or "").startswith("uk"):
-            return self.name_uk
-        return self.name
+        return name_in_language(self.name, self.name_uk)
 
 
 @dataclass(frozen=True)

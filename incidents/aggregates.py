@@ -200,7 +200,9 @@ def _incident_deleted(sender: Any, instance: Incident, **kwargs: Any) -> None:
 
 
 def _asset_changed(sender: Any, instance: DamagedAsset, **kwargs: Any) -> None:
-    if kwargs.get("raw"):
+    # Assets deleted along with their incident: the incident's own deletion refreshes its
+    # day once, instead of once per asset.
+    if kwargs.get("raw") or isinstance(kwargs.get("origin"), Incident):
         return
     incident = (
         Incident.objects.filter(pk=instance.incident_id)

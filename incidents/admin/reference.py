@@ -9,6 +9,7 @@ from django.db.models import Count
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from incidents import services
 from incidents.admin.reports import SourceInline
 from incidents.admin.review import ReviewedRecordAdmin, ScopedHistoryAdmin
 from incidents.models import (
@@ -57,7 +58,7 @@ class NeedsBaselineAdmin(ScopedHistoryAdmin):
     def save_model(self, request: HttpRequest, obj: NeedsBaseline, form: Any, change: bool) -> None:
         # A row staff entered or corrected stays as they left it: feeds no longer overwrite it.
         if not change or form.changed_data:
-            obj.is_curated = True
+            services.mark_curated(obj)
         super().save_model(request, obj, form, change)
 
 

@@ -44,6 +44,13 @@ MAP_RENDERERS = [*TABLE_RENDERERS, GeoJSONRenderer]
 EXPORT_CHUNK = 1000
 
 
+class PublicIdLookupMixin:
+    """Records are addressed by their public UUID, never by the sequential primary key."""
+
+    lookup_field = "public_id"
+    lookup_url_kwarg: str | None = "id"
+
+
 class ExportableListMixin:
     """Lists in CSV, HXL or GeoJSON are streamed from the filtered queryset, unpaginated."""
 
@@ -96,6 +103,7 @@ class IncidentPermission(permissions.BasePermission):
 
 
 class IncidentViewSet(
+    PublicIdLookupMixin,
     ExportableListMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
@@ -104,8 +112,6 @@ class IncidentViewSet(
     """Incidents: one attack at one place. Lists are flat; a detail nests its damaged
     assets, service disruptions and sources."""
 
-    lookup_field = "public_id"
-    lookup_url_kwarg = "id"
     permission_classes = [IncidentPermission]
     renderer_classes = MAP_RENDERERS
     filterset_class = filtersets.IncidentFilter
@@ -176,12 +182,12 @@ class RegionViewSet(ExportableListMixin, viewsets.ReadOnlyModelViewSet):
     ordering = ["pcode"]
 
 
-class ServiceDisruptionViewSet(ExportableListMixin, viewsets.ReadOnlyModelViewSet):
+class ServiceDisruptionViewSet(
+    PublicIdLookupMixin, ExportableListMixin, viewsets.ReadOnlyModelViewSet
+):
     """Essential services knocked out: who is without power, water, heat or health care."""
 
     serializer_class = serializers.ServiceDisruptionSerializer
-    lookup_field = "public_id"
-    lookup_url_kwarg = "id"
     renderer_classes = MAP_RENDERERS
     filterset_class = filtersets.ServiceDisruptionFilter
     search_fields = ["settlement", "facility", "description"]
@@ -190,16 +196,13 @@ class ServiceDisruptionViewSet(ExportableListMixin, viewsets.ReadOnlyModelViewSe
 
     def get_queryset(self) -> QuerySet[ServiceDisruption]:
         disruptions = ServiceDisruption.objects.select_related("region", "organisation")
-        visible = selectors.records_visible_to(user=self.request.user, queryset=disruptions)
-        return selectors.with_visible_incident(user=self.request.user, queryset=visible)
+        return selectors.disruptions_visible_to(user=self.request.user, queryset=disruptions)
 
 
-class DamagedAssetViewSet(ExportableListMixin, viewsets.ReadOnlyModelViewSet):
+class DamagedAssetViewSet(PublicIdLookupMixin, ExportableListMixin, viewsets.ReadOnlyModelViewSet):
     """What incidents damaged; visible when the incident is."""
 
     serializer_class = serializers.DamagedAssetSerializer
-    lookup_field = "public_id"
-    lookup_url_kwarg = "id"
     renderer_classes = TABLE_RENDERERS
     filterset_class = filtersets.DamagedAssetFilter
     search_fields = ["name", "notes"]
@@ -213,12 +216,10 @@ class DamagedAssetViewSet(ExportableListMixin, viewsets.ReadOnlyModelViewSet):
         )
 
 
-class SourceViewSet(ExportableListMixin, viewsets.ReadOnlyModelViewSet):
+class SourceViewSet(PublicIdLookupMixin, ExportableListMixin, viewsets.ReadOnlyModelViewSet):
     """Publications cited by visible records."""
 
     serializer_class = serializers.SourceSerializer
-    lookup_field = "public_id"
-    lookup_url_kwarg = "id"
     renderer_classes = TABLE_RENDERERS
     filterset_class = filtersets.SourceFilter
     search_fields = ["name", "title", "url"]
@@ -238,12 +239,12 @@ class AttackWaveViewSet(ExportableListMixin, viewsets.ReadOnlyModelViewSet):
     ordering = ["-started_at"]
 
 
-class GrainDisruptionViewSet(ExportableListMixin, viewsets.ReadOnlyModelViewSet):
+class GrainDisruptionViewSet(
+    PublicIdLookupMixin, ExportableListMixin, viewsets.ReadOnlyModelViewSet
+):
     """Strikes on ports and grain storage, suspensions, the end of the corridor."""
 
     serializer_class = serializers.GrainDisruptionSerializer
-    lookup_field = "public_id"
-    lookup_url_kwarg = "id"
     renderer_classes = TABLE_RENDERERS
     filterset_class = filtersets.GrainDisruptionFilter
     search_fields = ["facility", "description"]
@@ -251,8 +252,7 @@ class GrainDisruptionViewSet(ExportableListMixin, viewsets.ReadOnlyModelViewSet)
 
     def get_queryset(self) -> QuerySet[GrainDisruption]:
         disruptions = GrainDisruption.objects.select_related("port", "organisation")
-        visible = selectors.records_visible_to(user=self.request.user, queryset=disruptions)
-        return selectors.with_visible_incident(user=self.request.user, queryset=visible)
+        return selectors.disruptions_visible_to(user=self.request.user, queryset=disruptions)
 
 
 class GrainShipmentViewSet(ExportableListMixin, viewsets.ReadOnlyModelViewSet):
@@ -300,14 +300,12 @@ class FeedViewSet(viewsets.ReadOnlyModelViewSet):
     ordering = ["name"]
 
 
-class IngestionRunViewSet(viewsets.ReadOnlyModelViewSet):
+class IngestionRunViewSet(PublicIdLookupMixin, viewsets.ReadOnlyModelViewSet):
     """Ingestion runs and their counts (staff only)."""
 
     queryset = IngestionRun.objects.select_related("feed")
     serializer_class = serializers.IngestionRunSerializer
     permission_classes = [StaffCanView]
-    lookup_field = "public_id"
-    lookup_url_kwarg = "id"
     filterset_fields = ["status", "format", "trigger"]
     ordering = ["-created_at", "-id"]
 

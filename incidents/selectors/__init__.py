@@ -15,6 +15,7 @@ from incidents.selectors.needs import (
     weekly_incidents,
 )
 from incidents.selectors.visibility import (
+    disruptions_visible_to,
     records_in_workspace,
     records_visible_to,
     sources_visible_to,
@@ -30,6 +31,7 @@ __all__ = [
     "grain_exports_by_port_and_month",
     "national_summary",
     "records_in_workspace",
+    "disruptions_visible_to",
     "records_visible_to",
     "with_visible_incident",
     "region_needs",

@@ -60,6 +60,13 @@ def with_visible_incident(*, user: AnyUser, queryset: QuerySet[RecordT]) -> Quer
     )
 
 
+def disruptions_visible_to(*, user: AnyUser, queryset: QuerySet[RecordT]) -> QuerySet[Any]:
+    """Service or grain disruptions the reader may see, each with the id of its incident
+    only when the reader may see that incident too."""
+    visible = records_visible_to(user=user, queryset=queryset)
+    return with_visible_incident(user=user, queryset=visible)
+
+
 def sources_visible_to(*, user: AnyUser) -> QuerySet[Source]:
     """Sources of the records the reader may see, whichever kind of record cites them."""
     sources = Source.objects.select_related("incident")

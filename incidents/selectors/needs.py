@@ -145,37 +145,29 @@ class _Seconds(Func):
         return self.as_sql(compiler, connection, template="(%(expressions)s / 1000000.0)", **extra)
 
 
-def _incident_conditions(period: Period, prefix: str = "") -> Q:
-    """The conditions on incidents a period's figures count, from the model at ``prefix``."""
-    conditions: dict[str, Any] = {f"{prefix}status__in": period.statuses}
-    if period.date_from:
-        conditions[f"{prefix}occurred_on__gte"] = period.date_from
-    if period.date_to:
-        conditions[f"{prefix}occurred_on__lte"] = period.date_to
-    if period.incident_types:
-        conditions[f"{prefix}incident_type__in"] = period.incident_types
-    if period.region_id is not None:
-        conditions[f"{prefix}region_id"] = period.region_id
-    return Q(**conditions)
-
-
-def counted_incidents(period: Period) -> QuerySet[Incident]:
-    """The incidents a period's figures count: by status, dates, types and region."""
-    return Incident.objects.filter(_incident_conditions(period))
-
-
-def _day_conditions(period: Period) -> Q:
-    """The period's conditions on the daily figures (IncidentDayFigures, AssetDayFigures)."""
+def _period_conditions(period: Period, day_field: str) -> Q:
+    """The conditions a period puts on incidents (``day_field="occurred_on"``) or on the
+    daily figures (``day_field="day"``): status, dates, incident types and region."""
     conditions: dict[str, Any] = {"status__in": period.statuses}
     if period.date_from:
-        conditions["day__gte"] = period.date_from
+        conditions[f"{day_field}__gte"] = period.date_from
     if period.date_to:
-        conditions["day__lte"] = period.date_to
+        conditions[f"{day_field}__lte"] = period.date_to
     if period.incident_types:
         conditions["incident_type__in"] = period.incident_types
     if period.region_id is not None:
         conditions["region_id"] = period.region_id
     return Q(**conditions)
+
+
+def counted_incidents(period: Period) -> QuerySet[Incident]:
+    """The incidents a period's figures count: by status, dates, types and region."""
+    return Incident.objects.filter(_period_conditions(period, "occurred_on"))
+
+
+def _day_conditions(period: Period) -> Q:
+    """The period's conditions on the daily figures (IncidentDayFigures, AssetDayFigures)."""
+    return _period_conditions(period, "day")
 
 
 def weekly_incidents(*, period: Period) -> list[dict[str, Any]]:
@@ -195,13 +187,6 @@ def _figure_sums() -> dict[str, Any]:
 
 
 CASUALTY_FIELDS = ("incidents", "killed", "injured", "children_killed", "children_injured")
-
-
-def _casualty_sums() -> dict[str, Any]:
-    return {
-        "incidents": Count("id"),
-        **{name: Coalesce(Sum(name), 0) for name in CASUALTY_FIELDS[1:]},
-    }
 
 
 def _casualties(period: Period, by: list[str]) -> list[dict]:

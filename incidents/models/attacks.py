@@ -16,6 +16,7 @@ from incidents.models.base import (
     ReviewedRecord,
     TimeStampedModel,
     coordinate_constraints,
+    count_validators,
     history_user,
     latitude_field,
     longitude_field,
@@ -73,8 +74,10 @@ class AttackWaveWeapon(TimeStampedModel):
     model_names = models.CharField(
         _("models"), max_length=200, blank=True, help_text=_("e.g. Kh-101, Kalibr")
     )
-    launched = models.PositiveIntegerField(_("launched"))
-    intercepted = models.PositiveIntegerField(_("intercepted"), default=0)
+    launched = models.PositiveIntegerField(_("launched"), validators=count_validators())
+    intercepted = models.PositiveIntegerField(
+        _("intercepted"), default=0, validators=count_validators()
+    )
 
     history = HistoricalRecords(get_user=history_user)
 
@@ -132,6 +135,8 @@ class Incident(ReviewedRecord):
         related_name="incidents",
         null=True,
         blank=True,
+        # The indexes below lead with the region; a third one would only slow writes.
+        db_index=False,
         help_text=_("Empty only for events outside any region, e.g. at sea."),
     )
     settlement = models.CharField(_("settlement"), max_length=200, blank=True)
@@ -143,9 +148,7 @@ class Incident(ReviewedRecord):
         choices=LocationPrecision.choices,
         default=LocationPrecision.SETTLEMENT,
     )
-    incident_type = models.CharField(
-        _("type"), max_length=20, choices=IncidentType.choices, db_index=True
-    )
+    incident_type = models.CharField(_("type"), max_length=20, choices=IncidentType.choices)
     attack_wave = models.ForeignKey(
         AttackWave,
         verbose_name=_("attack wave"),
@@ -154,17 +157,38 @@ class Incident(ReviewedRecord):
         null=True,
         blank=True,
     )
-    weapons_launched = models.PositiveIntegerField(_("weapons launched"), null=True, blank=True)
-    weapons_intercepted = models.PositiveIntegerField(
-        _("weapons intercepted"), null=True, blank=True
+    weapons_launched = models.PositiveIntegerField(
+        _("weapons launched"), null=True, blank=True, validators=count_validators()
     )
-    killed = models.PositiveIntegerField(_("killed"), default=0)
-    injured = models.PositiveIntegerField(_("injured"), default=0)
-    children_killed = models.PositiveIntegerField(_("children killed"), default=0)
-    children_injured = models.PositiveIntegerField(_("children injured"), default=0)
+    weapons_intercepted = models.PositiveIntegerField(
+        _("weapons intercepted"), null=True, blank=True, validators=count_validators()
+    )
+    killed = models.PositiveIntegerField(_("killed"), default=0, validators=count_validators())
+    injured = models.PositiveIntegerField(_("injured"), default=0, validators=count_validators())
+    children_killed = models.PositiveIntegerField(
+        _("children killed"), default=0, validators=count_validators()
+    )
+    children_injured = models.PositiveIntegerField(
+        _("children injured"), default=0, validators=count_validators()
+    )
     description = models.TextField(_("description"), blank=True)
 
-    history = HistoricalRecords(get_user=history_user, excluded_fields=["updated_at"])
+    # History is read per record (by id and date): indexes on its other columns would
+    # only slow every write, ingestion's most of all.
+    history = HistoricalRecords(
+        get_user=history_user,
+        excluded_fields=["updated_at"],
+        no_db_index=[
+            "status",
+            "incident_type",
+            "region",
+            "organisation",
+            "attack_wave",
+            "created_by",
+            "verified_by",
+            "last_ingestion_run",
+        ],
+    )
 
     FIGURE_FIELDS = (
         "killed",
@@ -189,6 +213,8 @@ class Incident(ReviewedRecord):
         indexes = [
             models.Index(fields=["region", "-occurred_on"], name="incident_region_date_idx"),
             models.Index(fields=["-occurred_on"], name="incident_date_idx"),
+            # Not db_index on the field: that adds a LIKE index nothing uses.
+            models.Index(fields=["incident_type"], name="incident_type_idx"),
             # Counting a region's published incidents for every API page: index-only.
             models.Index(fields=["region", "status"], name="incident_region_status_idx"),
         ]
@@ -269,7 +295,7 @@ class DamagedAsset(TimeStampedModel):
     )
     asset_type = models.CharField(_("type"), max_length=20, choices=AssetType.choices)
     name = models.CharField(_("name"), max_length=200, blank=True)
-    count = models.PositiveIntegerField(_("count"), default=1)
+    count = models.PositiveIntegerField(_("count"), default=1, validators=count_validators())
     damage_level = models.CharField(
         _("damage level"), max_length=20, choices=DamageLevel.choices, default=DamageLevel.DAMAGED
     )

@@ -6,9 +6,18 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+# The largest count a record may give (PostgreSQL's integer), enforced on every database:
+# SQLite would store more, and its sums would overflow.
+MAX_COUNT = 2_147_483_647
+
+
+def count_validators() -> list[MaxValueValidator]:
+    return [MaxValueValidator(MAX_COUNT)]
 
 
 class TimeStampedModel(models.Model):

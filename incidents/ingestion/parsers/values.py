@@ -12,6 +12,8 @@ import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+from incidents.models.base import MAX_COUNT
+
 # Times without an offset come from people in Ukraine, so they are read as Kyiv local time.
 KYIV = ZoneInfo("Europe/Kyiv")
 
@@ -83,7 +85,10 @@ def parse_optional_count(field: str, text: str) -> int | None:
         raise ValueError(f"{field}: '{value}' is negative")
     if not _WHOLE_NUMBER.fullmatch(value):
         raise ValueError(f"{field}: '{value}' is not a whole number")
-    return int(re.sub(r"[,\s]", "", value))
+    count = int(re.sub(r"[,\s]", "", value))
+    if count > MAX_COUNT:
+        raise ValueError(f"{field}: '{value}' is more than {MAX_COUNT:,}")
+    return count
 
 
 def parse_count(field: str, text: str) -> int:

@@ -51,6 +51,9 @@ HXL_TAGS = {
 }
 
 
+CHUNK_CHARACTERS = 64 * 1024  # streamed exports go out in chunks of about this size
+
+
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
@@ -69,9 +72,11 @@ def csv_lines(
         writer.writerow([HXL_TAGS.get(name, "") for name in fields])
     for row in rows:
         writer.writerow([_cell(row.get(name)) for name in fields])
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
+        # Chunks of about 64 KiB: a chunk per row would be a write to the socket per row.
+        if buffer.tell() >= CHUNK_CHARACTERS:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
     yield buffer.getvalue()
 
 
@@ -85,11 +90,19 @@ def _feature(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def geojson_chunks(rows: Iterable[Mapping[str, Any]]) -> Iterator[str]:
-    yield '{"type": "FeatureCollection", "features": ['
+    parts = ['{"type": "FeatureCollection", "features": [']
+    size = 0
     for index, row in enumerate(rows):
-        text = json.dumps(_feature(row), cls=JSONEncoder, ensure_ascii=False)
-        yield ("," if index else "") + text
-    yield "]}"
+        text = ("," if index else "") + json.dumps(
+            _feature(row), cls=JSONEncoder, ensure_ascii=False
+        )
+        parts.append(text)
+        size += len(text)
+        if size >= CHUNK_CHARACTERS:
+            yield "".join(parts)
+            parts, size = [], 0
+    parts.append("]}")
+    yield "".join(parts)
 
 
 class CSVRenderer(BaseRenderer):

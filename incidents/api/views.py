@@ -25,6 +25,7 @@ from incidents.api.formats import (
     csv_lines,
     geojson_chunks,
 )
+from incidents.api.rows import row_plan
 from incidents.models import (
     AttackWave,
     DamagedAsset,
@@ -52,15 +53,30 @@ class PublicIdLookupMixin:
 
 
 class ExportableListMixin:
-    """Lists in CSV, HXL or GeoJSON are streamed from the filtered queryset, unpaginated."""
+    """Lists in CSV, HXL or GeoJSON are streamed from the filtered queryset, unpaginated.
+
+    Flat serializers are read from ``.values()`` rows (see ``rows``), pages and exports
+    alike; the others are serialized from instances.
+    """
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
         export = request.accepted_renderer.format
-        if export not in STREAMED:
-            return super().list(request, *args, **kwargs)  # type: ignore[misc]
         queryset = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
         serializer_class = self.get_serializer_class()  # type: ignore[attr-defined]
-        rows = _serialized_rows(serializer_class, queryset)
+        plan = row_plan(serializer_class)
+        if plan is not None and not plan.applies_to(queryset):
+            plan = None
+        if export not in STREAMED:
+            if plan is None:
+                return super().list(request, *args, **kwargs)  # type: ignore[misc]
+            page = self.paginate_queryset(plan.values(queryset))  # type: ignore[attr-defined]
+            if page is None:
+                return Response(list(plan.represent_all(plan.values(queryset))))
+            return self.get_paginated_response(list(plan.represent_all(page)))  # type: ignore[attr-defined]
+        if plan is not None:
+            rows = plan.represent_all(plan.values(queryset).iterator(chunk_size=EXPORT_CHUNK))
+        else:
+            rows = _serialized_rows(serializer_class, queryset)
         if export == "geojson":
             body = geojson_chunks(rows)
         else:

@@ -36,6 +36,14 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
+def ids_condition(column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
+    """``column`` is one of ``ids``: one array parameter on PostgreSQL, which plans much
+    faster than a thousand placeholders; a placeholder list elsewhere."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(ids)]
+    return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
+
 def _tables() -> dict[str, str]:
     quote = connection.ops.quote_name
     return {
@@ -126,14 +134,14 @@ def add_day_figures(incident_ids: Sequence[int]) -> None:
     key = "region_id, day, incident_type, status"
     with transaction.atomic(), connection.cursor() as cursor:
         for chunk in _chunks(list(incident_ids), 1000):
-            ids = ", ".join(["%s"] * len(chunk))
+            ids, params = ids_condition("i.id", chunk)
             cursor.execute(
                 f"INSERT INTO {t['days']} ({key}, incidents, killed, injured, children_killed, "
                 "children_injured) "
                 "SELECT i.region_id, i.occurred_on, i.incident_type, i.status, COUNT(*), "
                 "SUM(i.killed), SUM(i.injured), SUM(i.children_killed), "
                 f"SUM(i.children_injured) FROM {t['incident']} i "
-                f"WHERE i.id IN ({ids}) AND i.status IN ({statuses}) "
+                f"WHERE {ids} AND i.status IN ({statuses}) "
                 "GROUP BY i.region_id, i.occurred_on, i.incident_type, i.status "
                 f"ON CONFLICT ({key}) DO UPDATE SET "
                 + ", ".join(
@@ -146,17 +154,17 @@ def add_day_figures(incident_ids: Sequence[int]) -> None:
                         "children_injured",
                     )
                 ),
-                chunk,
+                params,
             )
             cursor.execute(
                 f"INSERT INTO {t['asset_days']} ({key}, asset_type, total) "
                 "SELECT i.region_id, i.occurred_on, i.incident_type, i.status, a.asset_type, "
                 f"SUM(a.count) FROM {t['incident']} i JOIN {t['asset']} a "
-                f"ON a.incident_id = i.id WHERE i.id IN ({ids}) AND i.status IN ({statuses}) "
+                f"ON a.incident_id = i.id WHERE {ids} AND i.status IN ({statuses}) "
                 "GROUP BY i.region_id, i.occurred_on, i.incident_type, i.status, a.asset_type "
                 f"ON CONFLICT ({key}, asset_type) DO UPDATE SET "
                 f"total = {t['asset_days']}.total + EXCLUDED.total",
-                chunk,
+                params,
             )
 
 

@@ -8,9 +8,12 @@ batch and the run's counters are written in one transaction.
 from __future__ import annotations
 
 import datetime as dt
+import queue
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import closing
 from itertools import islice
 from typing import Any, BinaryIO, cast
 
@@ -162,6 +165,50 @@ def _batches(rows: Iterator[ParsedRow], size: int) -> Iterator[list[ParsedRow]]:
         yield batch
 
 
+_DONE = object()
+
+
+def _read_ahead(batches: Iterator[list[ParsedRow]], depth: int = 2) -> Iterator[list[ParsedRow]]:
+    """The same batches, parsed in a thread while the previous one is being written.
+
+    Parsing is Python and writing mostly waits for the database, so the two overlap. At
+    most ``depth`` parsed batches wait in memory; the parser's error (a FormatError) is
+    raised here, in order. Stopping early (the writer failed) stops the thread.
+    """
+    ready: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def offer(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def parse_all() -> None:
+        try:
+            for batch in batches:
+                if not offer(batch):
+                    return
+        except BaseException as error:  # handed to the reading side as it is
+            offer(error)
+            return
+        offer(_DONE)
+
+    thread = threading.Thread(target=parse_all, name="ingestion-parser", daemon=True)
+    thread.start()
+    try:
+        while (item := ready.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
 def _writer(run: IngestionRun) -> BatchWriter:
     if run.format == Format.JCC:
         return ShipmentWriter(run=run, index=port_index())
@@ -224,10 +271,12 @@ def ingestion_run_execute(*, run_id: int, progress: Progress | None = None) -> I
     try:
         with run.payload.open("rb") as stream:
             rows = parse(run.format, cast(BinaryIO, stream), **_parser_options(run))
-            for batch in _batches(islice(rows, run.rows_seen, None), settings.INGESTION_BATCH_SIZE):
-                _commit_batch(run, writer, batch)
-                if progress:
-                    progress(len(batch))
+            batches = _batches(islice(rows, run.rows_seen, None), settings.INGESTION_BATCH_SIZE)
+            with closing(_read_ahead(batches)) as parsed:
+                for batch in parsed:
+                    _commit_batch(run, writer, batch)
+                    if progress:
+                        progress(len(batch))
     except FormatError as error:
         _finish(run, status=IngestionRun.Status.FAILED, error=str(error))
         return run

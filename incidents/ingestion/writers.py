@@ -13,11 +13,12 @@ from dataclasses import asdict, dataclass, field
 from dataclasses import fields as dataclass_fields
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.db.models import Model, Q
 from django.utils import timezone
 
-from incidents.aggregates import DayKey, add_day_figures, refresh_day_figures
+from incidents.aggregates import DayKey, add_day_figures, ids_condition, refresh_day_figures
+from incidents.ingestion.bulk import insert_rows, update_rows
 from incidents.ingestion.gazetteer import Match, NameIndex
 from incidents.ingestion.parsers.impact import split_impact_key
 from incidents.ingestion.records import BaselineRecord, IncidentRecord, ParsedRow, ShipmentRecord
@@ -89,23 +90,26 @@ class BatchWriter:
         """Fill ``pending.values`` (and children); return an error text to reject the row."""
         raise NotImplementedError
 
-    def existing(self, keys: Sequence[Key]) -> dict[Key, Any]:
+    def existing(self, keys: Sequence[Key], fields: list[str]) -> dict[Key, dict[str, Any]]:
+        """The stored rows of these keys: ``id``, ``is_curated`` and ``fields`` of each."""
         raise NotImplementedError
 
-    def new_instance(self, pending: _Pending, now: Any) -> Model:
-        return self.model(**pending.values, last_ingestion_run=self.run)
+    def new_row(self, pending: _Pending, now: Any) -> dict[str, Any]:
+        """The new row's values by field attname (the rest take their defaults)."""
+        return {**pending.values, "last_ingestion_run_id": self.run.pk}
 
-    def write_children(self, created: list[tuple[Model, _Pending]], replaced: list[Any]) -> None:
+    def write_children(self, created: list[tuple[int, _Pending]], replaced: list[Any]) -> None:
         """Write sources/assets of new rows and replace those of changed rows."""
 
-    def children_of(self, instances: Iterable[Any]) -> dict[int, dict[str, list[dict]]]:
+    def children_of(self, ids: list[int]) -> dict[int, dict[str, list[dict]]]:
         return {}
 
-    def before_update(self, instance: Any) -> None:
-        """Called with a row about to be changed, while it still has its old values."""
+    def before_update(self, current: dict[str, Any]) -> None:
+        """Called with the stored values of a row about to be changed."""
 
-    def after_batch(self, created: list[Model], updated: list[Any]) -> None:
-        """Called after the batch's rows and children are written (same transaction)."""
+    def after_batch(self, created: list[int], updated: list[Any]) -> None:
+        """Called with the ids of new rows and the changed rows once they and their
+        children are written (same transaction)."""
 
     # -- batch ----------------------------------------------------------------------------
     def issue(self, outcome: BatchOutcome, row: ParsedRow, level: str, reason: str) -> None:
@@ -148,7 +152,7 @@ class BatchWriter:
         try:
             with transaction.atomic():
                 return self._write(rows)
-        except IntegrityError as error:
+        except (IntegrityError, DataError) as error:
             if len(rows) == 1:
                 outcome = BatchOutcome(rejected=1)
                 self.issue(outcome, rows[0], IngestionIssue.Level.REJECTED, f"database: {error}")
@@ -161,60 +165,60 @@ class BatchWriter:
     def _write(self, rows: Sequence[ParsedRow]) -> BatchOutcome:
         outcome = BatchOutcome()
         pending = self._prepare(rows, outcome)
-        existing = self.existing(list(pending))
-        current_children = self.children_of(existing.values())
+        fields = sorted({name for item in pending.values() for name in item.values})
+        existing = self.existing(list(pending), fields)
+        current_children = self.children_of([row["id"] for row in existing.values()])
         now = timezone.now()
-        to_create: list[tuple[Model, _Pending]] = []
+        to_create: list[tuple[dict[str, Any], _Pending]] = []
         to_update: list[Any] = []
         replaced: list[tuple[Any, _Pending]] = []
         changed_fields: set[str] = set()
         for key, item in pending.items():
-            instance = existing.get(key)
-            if instance is None:
-                to_create.append((self.new_instance(item, now), item))
+            current = existing.get(key)
+            if current is None:
+                to_create.append((self.new_row(item, now), item))
                 continue
-            if instance.is_curated:
+            if current["is_curated"]:
                 outcome.skipped += 1
                 reason = "edited by staff after ingestion; the feed does not overwrite it"
                 self.issue(outcome, item.row, IngestionIssue.Level.WARNING, reason)
                 continue
-            changed = [
-                name for name, value in item.values.items() if getattr(instance, name) != value
-            ]
+            changed = [name for name, value in item.values.items() if current[name] != value]
             children_changed = any(
-                current_children.get(instance.pk, {}).get(name, []) != item.children.get(name, [])
+                current_children.get(current["id"], {}).get(name, []) != item.children.get(name, [])
                 for name in self.compare_children
             )
             if not changed and not children_changed:
                 outcome.unchanged += 1
                 continue
-            self.before_update(instance)
-            for name in changed:
-                setattr(instance, name, item.values[name])
+            self.before_update(current)
+            # Only the changed fields are written; the instance carries the new values.
+            instance = self.model(**{**current, **item.values})
             instance.updated_at = now
             instance.last_ingestion_run = self.run
             changed_fields.update(changed)
             to_update.append(instance)
             if children_changed:
                 replaced.append((instance, item))
-        self._save(to_create, to_update, changed_fields)
-        self.write_children(to_create, replaced)
-        self.after_batch([obj for obj, _ in to_create], to_update)
+        created = self._save(to_create, to_update, changed_fields)
+        self.write_children(created, replaced)
+        self.after_batch([pk for pk, _ in created], to_update)
         outcome.created += len(to_create)
         outcome.updated += len(to_update)
         IngestionIssue.objects.bulk_create(outcome.issues)
         return outcome
 
-    def _save(self, to_create: list, to_update: list, changed_fields: set[str]) -> None:
-        if to_create:
-            created = self.model._default_manager.bulk_create([obj for obj, _ in to_create])
-            self._record_history([obj.pk for obj in created], "+")
+    def _save(
+        self, to_create: list, to_update: list, changed_fields: set[str]
+    ) -> list[tuple[int, _Pending]]:
+        ids = insert_rows(self.model, [row for row, _ in to_create])
+        if ids:
+            self._record_history(ids, "+")
         if to_update:
             fields = [*sorted(changed_fields), "updated_at", "last_ingestion_run"]
-            # bulk_update writes CASE WHEN id = ... per field, which every row evaluates:
-            # small batches keep that from growing with the square of the batch.
-            self.model._default_manager.bulk_update(to_update, fields, batch_size=100)
+            update_rows(self.model, to_update, fields)
             self._record_history([obj.pk for obj in to_update], "~")
+        return list(zip(ids, (item for _, item in to_create), strict=True))
 
     def _record_history(self, ids: list[int], history_type: str) -> None:
         """Copy the rows just written into their history table in one statement.
@@ -229,27 +233,33 @@ class BatchWriter:
             if not field.name.startswith("history_")
         ]
         columns = ", ".join(connection.ops.quote_name(column) for column in copied)
-        placeholders = ", ".join(["%s"] * len(ids))
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         quote = connection.ops.quote_name
-        key = quote(self.model._meta.pk.column or "id")
+        condition, params = ids_condition(quote(self.model._meta.pk.column or "id"), ids)
         sql = (
             f"INSERT INTO {quote(history._meta.db_table)} "
             f"({columns}, history_date, history_change_reason, history_type, history_user_id) "
             f"SELECT {columns}, %s, %s, %s, %s "
-            f"FROM {quote(self.model._meta.db_table)} WHERE {key} IN ({placeholders})"
+            f"FROM {quote(self.model._meta.db_table)} WHERE {condition}"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [now, self.reason, history_type, self.run.triggered_by_id, *ids])
+            cursor.execute(sql, [now, self.reason, history_type, self.run.triggered_by_id, *params])
 
 
 def _sorted_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Children compare as sets: order them by their values (None-safe)."""
+    rows = list(rows)
+    if len(rows) < 2:
+        return rows
     return sorted(rows, key=lambda row: repr(sorted(row.items())))
 
 
-def _child_rows(records: Iterable[Any]) -> list[dict[str, Any]]:
-    return _sorted_rows(asdict(record) for record in records)
+def _child_rows(records: Sequence[Any]) -> list[dict[str, Any]]:
+    # A shallow copy of the record's flat fields (dataclasses.asdict copies deeply, slowly).
+    return _sorted_rows(
+        {item.name: getattr(record, item.name) for item in dataclass_fields(record)}
+        for record in records
+    )
 
 
 class IncidentWriter(BatchWriter):
@@ -262,13 +272,13 @@ class IncidentWriter(BatchWriter):
         super().__init__(**kwargs)
         self._old_keys: set[DayKey] = set()
 
-    def before_update(self, instance: Incident) -> None:
-        self._old_keys.add((instance.region_id, instance.occurred_on))
+    def before_update(self, current: dict[str, Any]) -> None:
+        self._old_keys.add((current["region_id"], current["occurred_on"]))
 
-    def after_batch(self, created: list[Model], updated: list[Any]) -> None:
+    def after_batch(self, created: list[int], updated: list[Any]) -> None:
         """Bring the daily figures up to date: new incidents are added to them; the days a
         changed incident left or joined are recomputed."""
-        add_day_figures([obj.pk for obj in created])
+        add_day_figures(created)
         keys = {(obj.region_id, obj.occurred_on) for obj in updated}
         refresh_day_figures(keys | self._old_keys)
         self._old_keys.clear()
@@ -298,7 +308,7 @@ class IncidentWriter(BatchWriter):
         }
         return ""
 
-    def existing(self, keys: Sequence[Key]) -> dict[Key, Any]:
+    def existing(self, keys: Sequence[Key], fields: list[str]) -> dict[Key, dict[str, Any]]:
         by_source: dict[str, list[str]] = {}
         for source, external_id in keys:
             by_source.setdefault(source, []).append(external_id)
@@ -307,47 +317,60 @@ class IncidentWriter(BatchWriter):
             condition |= Q(external_source=source, external_id__in=ids)
         # Repeating the unique index's condition lets SQLite use that partial index.
         incidents = Incident.objects.filter(condition).exclude(external_id="")
-        return {(found.external_source, found.external_id): found for found in incidents}
+        return {
+            (found["external_source"], found["external_id"]): found
+            for found in incidents.values("id", "is_curated", *fields)
+        }
 
-    def new_instance(self, pending: _Pending, now: Any) -> Model:
+    def new_row(self, pending: _Pending, now: Any) -> dict[str, Any]:
         status = self.run.record_status
-        return Incident(
+        return {
             **pending.values,
-            last_ingestion_run=self.run,
-            organisation_id=self.run.organisation_id,
-            status=status,
-            verified_at=now if status == VerificationStatus.VERIFIED else None,
-        )
+            "last_ingestion_run_id": self.run.pk,
+            "organisation_id": self.run.organisation_id,
+            "status": status,
+            "verified_at": now if status == VerificationStatus.VERIFIED else None,
+        }
 
-    def children_of(self, instances: Iterable[Any]) -> dict[int, dict[str, list[dict]]]:
-        ids = [instance.pk for instance in instances]
+    def children_of(self, ids: list[int]) -> dict[int, dict[str, list[dict]]]:
         found: dict[int, dict[str, list[dict]]] = {}
         if not ids:
             return found
-        for name, model, fields in (
-            ("sources", Source, self.SOURCE_FIELDS),
-            ("assets", DamagedAsset, self.ASSET_FIELDS),
-        ):
-            for row in model.objects.filter(incident_id__in=ids).values("incident_id", *fields):
-                found.setdefault(row.pop("incident_id"), {}).setdefault(name, []).append(row)
+        quote = connection.ops.quote_name
+        condition, params = ids_condition("incident_id", ids)
+        # Plain rows: thousands per batch, which the ORM's row building would slow down.
+        with connection.cursor() as cursor:
+            for name, model, fields in (
+                ("sources", Source, self.SOURCE_FIELDS),
+                ("assets", DamagedAsset, self.ASSET_FIELDS),
+            ):
+                columns = ", ".join(quote(model._meta.get_field(f).column) for f in fields)
+                cursor.execute(
+                    f"SELECT incident_id, {columns} FROM {quote(model._meta.db_table)} "
+                    f"WHERE {condition}",
+                    params,
+                )
+                for incident_id, *values in cursor.fetchall():
+                    row = dict(zip(fields, values, strict=True))
+                    found.setdefault(incident_id, {}).setdefault(name, []).append(row)
         return {
             pk: {name: _sorted_rows(rows) for name, rows in children.items()}
             for pk, children in found.items()
         }
 
-    def write_children(self, created: list[tuple[Model, _Pending]], replaced: list[Any]) -> None:
+    def write_children(self, created: list[tuple[int, _Pending]], replaced: list[Any]) -> None:
         if replaced:
             ids = [instance.pk for instance, _ in replaced]
             Source.objects.filter(incident_id__in=ids).delete()
             DamagedAsset.objects.filter(incident_id__in=ids).delete()
         sources, assets = [], []
-        for instance, item in [*created, *replaced]:
-            sources += [Source(incident=instance, **row) for row in item.children["sources"]]
-            assets += [DamagedAsset(incident=instance, **row) for row in item.children["assets"]]
+        for pk, item in [*created, *((instance.pk, item) for instance, item in replaced)]:
+            sources += [{**row, "incident_id": pk} for row in item.children["sources"]]
+            assets += [{**row, "incident_id": pk} for row in item.children["assets"]]
         # Without history rows of their own: they are the feed's, written with their
         # incident, whose history names the run; the cost of ingestion halves.
-        Source.objects.bulk_create(sources)
-        DamagedAsset.objects.bulk_create(assets)
+        insert_rows(Source, sources)
+        insert_rows(DamagedAsset, assets)
 
 
 class ShipmentWriter(BatchWriter):
@@ -381,13 +404,13 @@ class ShipmentWriter(BatchWriter):
         }
         return ""
 
-    def existing(self, keys: Sequence[Key]) -> dict[Key, Any]:
+    def existing(self, keys: Sequence[Key], fields: list[str]) -> dict[Key, dict[str, Any]]:
         voyages = {key[1] for key in keys}
         shipments = GrainShipment.objects.filter(
             external_source=self.run.external_source, voyage_number__in=voyages
-        )
+        ).values("id", "is_curated", *fields)
         return {
-            (s.external_source, s.voyage_number, s.commodity, s.destination_country): s
+            (s["external_source"], s["voyage_number"], s["commodity"], s["destination_country"]): s
             for s in shipments
         }
 
@@ -416,9 +439,9 @@ class BaselineWriter(BatchWriter):
         }
         return ""
 
-    def existing(self, keys: Sequence[Key]) -> dict[Key, Any]:
+    def existing(self, keys: Sequence[Key], fields: list[str]) -> dict[Key, dict[str, Any]]:
         region_ids = [region_id for _, region_id in keys if isinstance(region_id, int)]
         baselines = NeedsBaseline.objects.filter(
             external_source=self.run.external_source, region_id__in=region_ids
-        )
-        return {(found.external_source, found.region_id): found for found in baselines}
+        ).values("id", "is_curated", *fields)
+        return {(found["external_source"], found["region_id"]): found for found in baselines}

@@ -10,6 +10,8 @@ class IncidentsConfig(AppConfig):
 
     def ready(self) -> None:
         from incidents import aggregates, figures_cache
+        from incidents.selectors import places
 
         aggregates.connect_signals()
         figures_cache.connect_signals()
+        places.connect_signals()

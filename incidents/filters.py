@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 
@@ -14,12 +14,12 @@ from incidents.models import (
     GrainDisruption,
     GrainShipment,
     Incident,
-    Region,
     ServiceDisruption,
     Source,
     Tombstone,
     VerificationStatus,
 )
+from incidents.selectors.places import region_ids_for_codes
 
 
 def _by_region_code(field: str):  # type: ignore[no-untyped-def]
@@ -27,12 +27,7 @@ def _by_region_code(field: str):  # type: ignore[no-untyped-def]
         codes = [code.strip().upper() for code in value.split(",") if code.strip()]
         # Codes become ids first, so the filter uses the index on the foreign key
         # instead of joining regions and comparing upper-cased text on every row.
-        region_ids = list(
-            Region.objects.filter(Q(pcode__in=codes) | Q(iso_code__in=codes)).values_list(
-                "pk", flat=True
-            )
-        )
-        return queryset.filter(**{f"{field}_id__in": region_ids})
+        return queryset.filter(**{f"{field}_id__in": region_ids_for_codes(codes)})
 
     return method
 

@@ -10,6 +10,7 @@ Either way every column gets what ``bulk_create`` would give it: the value given
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -145,10 +146,10 @@ def update_rows(model: type[Model], instances: Sequence[Model], fields: Sequence
     quote = connection.ops.quote_name
     key = model._meta.pk
     targets = [model._meta.get_field(name) for name in fields]
-    arrays = [f"%s::{key.db_type(connection)}[]"]
+    arrays = [f"%s::{_base_type(key)}[]"]
     params: list[Any] = [[instance.pk for instance in instances]]
     for field in targets:
-        arrays.append(f"%s::{field.db_type(connection)}[]")
+        arrays.append(f"%s::{_base_type(field)}[]")
         values = [getattr(instance, field.attname) for instance in instances]
         if field.get_internal_type() not in _AS_IS:
             values = [None if value is None else _prepared(field, value) for value in values]
@@ -165,3 +166,10 @@ def update_rows(model: type[Model], instances: Sequence[Model], fields: Sequence
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def _base_type(field: Field) -> str:
+    """The column's type without its length or precision: an explicit cast to
+    ``varchar(200)`` would cut longer text silently, while assigning the uncut value to
+    the column refuses it, as an insert does."""
+    return re.sub(r"\(.*?\)", "", str(field.db_type(connection)))

@@ -154,8 +154,14 @@ class BatchWriter:
                 return self._write(rows)
         except (IntegrityError, DataError) as error:
             if len(rows) == 1:
+                # What _write recorded went with its rollback: record the row's warnings
+                # and its rejection here.
+                row = rows[0]
                 outcome = BatchOutcome(rejected=1)
-                self.issue(outcome, rows[0], IngestionIssue.Level.REJECTED, f"database: {error}")
+                for warning in row.warnings:
+                    self.issue(outcome, row, IngestionIssue.Level.WARNING, warning)
+                self.issue(outcome, row, IngestionIssue.Level.REJECTED, f"database: {error}")
+                IngestionIssue.objects.bulk_create(outcome.issues)
                 return outcome
         outcome = BatchOutcome()
         for row in rows:

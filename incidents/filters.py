@@ -19,12 +19,15 @@ from incidents.models import (
     Tombstone,
     VerificationStatus,
 )
-from incidents.selectors.places import region_ids_for_codes
+from incidents.selectors.places import region_ids_for_codes, unknown_region_codes
 
 
 def _by_region_code(field: str):  # type: ignore[no-untyped-def]
     def method(queryset: QuerySet, name: str, value: str) -> QuerySet:
         codes = [code.strip().upper() for code in value.split(",") if code.strip()]
+        # A mistyped code is an error, not an empty list that reads as "nothing happened".
+        if unknown := unknown_region_codes(codes):
+            raise ValidationError({name: [_("Unknown region code: %s.") % ", ".join(unknown)]})
         # Codes become ids first, so the filter uses the index on the foreign key
         # instead of joining regions and comparing upper-cased text on every row.
         return queryset.filter(**{f"{field}_id__in": region_ids_for_codes(codes)})

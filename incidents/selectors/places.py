@@ -30,6 +30,12 @@ def region_ids_for_codes(codes: Iterable[str]) -> list[int]:
     return sorted({pk for code in codes for pk in known.get(code, ())})
 
 
+def unknown_region_codes(codes: Iterable[str]) -> list[str]:
+    """The codes (upper case) that name no region."""
+    known = _code_map()
+    return [code for code in codes if code not in known]
+
+
 def _code_map() -> dict[str, set[int]]:
     global _codes, _loaded_at
     with _lock:

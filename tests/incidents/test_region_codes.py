@@ -77,3 +77,17 @@ def test_the_api_filter_uses_the_map(client) -> None:  # type: ignore[no-untyped
         if 'FROM "incidents_region"' in query["sql"]
     ]
     assert lookups == []
+
+
+@pytest.mark.parametrize("codes", ["UA99", "UA46,UA-99", "lviv"])
+def test_an_unknown_region_code_is_a_400_naming_it(client, codes: str) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/api/v1/incidents/", {"region": codes})
+    assert response.status_code == 400
+    message = response.json()["region"][0]
+    assert message.startswith("Unknown region code:")
+    assert codes.split(",")[-1].upper() in message
+
+
+def test_known_codes_in_any_case_and_spacing_are_accepted(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/api/v1/incidents/", {"region": " ua46 , UA-30"})
+    assert response.status_code == 200

@@ -284,9 +284,19 @@ API_FILTERS = [
         400,
         {"region' OR 1=1--": ["Unknown filter."]},
     ),
-    # A region code is matched as a code: an unknown one matches nothing (no error).
-    ("/api/v1/incidents/", {"region": INJECTED_REGION}, 200, []),
-    ("/api/v1/incidents/", {"region": "UA46,' OR 1=1--"}, 200, ["published"]),
+    # A region code is matched as a code: an unknown one is named in a 400.
+    (
+        "/api/v1/incidents/",
+        {"region": INJECTED_REGION},
+        400,
+        {"region": [f"Unknown region code: {INJECTED_REGION}."]},
+    ),
+    (
+        "/api/v1/incidents/",
+        {"region": "UA46,' OR 1=1--"},
+        400,
+        {"region": ["Unknown region code: ' OR 1=1--."]},
+    ),
     ("/api/v1/incidents/", {"search": "' OR 1=1--"}, 200, []),
     ("/api/v1/incidents/", {"search": "%' OR '%'='"}, 200, []),
     # Orderings outside the allowed fields are ignored; the default order stays.
@@ -297,7 +307,12 @@ API_FILTERS = [
         ["published"],
     ),
     ("/api/v1/incidents/", {"ordering": "organisation__apikey__hashed_key"}, 200, ["published"]),
-    ("/api/v1/service-disruptions/", {"region": INJECTED_REGION}, 200, []),
+    (
+        "/api/v1/service-disruptions/",
+        {"region": INJECTED_REGION},
+        400,
+        {"region": [f"Unknown region code: {INJECTED_REGION}."]},
+    ),
     (
         "/api/v1/service-disruptions/",
         {"started_from": INJECTED_DATE},

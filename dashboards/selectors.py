@@ -6,11 +6,10 @@ import datetime as dt
 from dataclasses import dataclass, replace
 
 from django.db.models import F, Sum
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from dashboards.severity import SECTORS, per_100k, severity
-from incidents.models import Incident, ServiceDisruption
+from incidents.models import Incident, OutageDayFigures, ServiceDisruption
 from incidents.selectors import (
     Period,
     RegionNeeds,
@@ -94,21 +93,19 @@ def people_without_over_time(
 ) -> dict[str, list[tuple[dt.date, int]]]:
     """People without each service at the end of each day of the period.
 
-    Two aggregate queries (people cut off per day, people restored per day), then a
-    running total over days: the work grows with the number of days, not of outages.
+    One query over the daily outage figures (people cut off and restored per day), then
+    a running total over days: the work grows with the number of days, not of outages.
     """
-    outages = counted_outages(period)
-    cut = outages.annotate(day=TruncDate("started_at")).values("service", "day")
-    back = outages.exclude(restored_at=None).annotate(day=TruncDate("restored_at"))
+    figures = OutageDayFigures.objects.filter(status__in=period.statuses)
+    if period.region_id is not None:
+        figures = figures.filter(region_id=period.region_id)
     changes: dict[str, dict[dt.date, int]] = {}
-    for row in cut.annotate(people=Sum("people_affected", default=0)).order_by():
-        day_changes = changes.setdefault(row["service"], {})
-        day_changes[row["day"]] = day_changes.get(row["day"], 0) + row["people"]
     for row in (
-        back.values("service", "day").annotate(people=Sum("people_affected", default=0)).order_by()
+        figures.values("service", "day")
+        .annotate(cut=Sum("started_people"), back=Sum("restored_people"))
+        .order_by()
     ):
-        day_changes = changes.setdefault(row["service"], {})
-        day_changes[row["day"]] = day_changes.get(row["day"], 0) - row["people"]
+        changes.setdefault(row["service"], {})[row["day"]] = row["cut"] - row["back"]
     if not changes:
         return {}
     first = min(day for days in changes.values() for day in days)

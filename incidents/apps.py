@@ -9,9 +9,10 @@ class IncidentsConfig(AppConfig):
     verbose_name = _("Incidents and impact")
 
     def ready(self) -> None:
-        from incidents import aggregates, figures_cache
+        from incidents import aggregates, figures_cache, outage_figures
         from incidents.selectors import places
 
         aggregates.connect_signals()
+        outage_figures.connect_signals()
         figures_cache.connect_signals()
         places.connect_signals()

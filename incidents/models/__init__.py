@@ -15,7 +15,7 @@ from incidents.models.attacks import (
 from incidents.models.base import LocationPrecision, VerificationStatus
 from incidents.models.baselines import NeedsBaseline
 from incidents.models.disruptions import GrainDisruption, GrainShipment, ServiceDisruption
-from incidents.models.figures import AssetDayFigures, IncidentDayFigures
+from incidents.models.figures import AssetDayFigures, IncidentDayFigures, OutageDayFigures
 from incidents.models.ingestion import Feed, FeedFormat, IngestionIssue, IngestionRun
 from incidents.models.places import Port, Region, RegionBoundary
 from incidents.models.sources import Source
@@ -24,6 +24,7 @@ from incidents.models.tombstones import Tombstone
 __all__ = [
     "AssetDayFigures",
     "IncidentDayFigures",
+    "OutageDayFigures",
     "AttackWave",
     "AttackWaveWeapon",
     "DamagedAsset",

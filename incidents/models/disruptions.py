@@ -87,6 +87,8 @@ class ServiceDisruption(ReviewedRecord):
             models.Index(
                 fields=["region", "service", "started_at"], name="disruption_region_svc_idx"
             ),
+            # Outages still out, or restored since a moment: read live, not from figures.
+            models.Index(fields=["restored_at"], name="disruption_restored_idx"),
         ]
         constraints = [
             *ReviewedRecord.review_constraints("servicedisruption"),

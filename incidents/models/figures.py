@@ -70,3 +70,36 @@ class AssetDayFigures(DayFiguresKey):
 
     def __str__(self) -> str:
         return f"{self.region_id} {self.day} {self.asset_type}: {self.total}"
+
+
+class OutageDayFigures(models.Model):
+    """Outages of one region, service, review status and day (in Kyiv).
+
+    ``started_people`` and ``restored_people`` sum the people of the outages that began
+    or were restored that day: their running difference is the number of people without
+    the service. ``person_days`` is what the restored outages cost that day (people x the
+    part of the day they were out); outages still out are counted from the raw rows,
+    since their cost grows until they end. ``incidents.outage_figures`` keeps the rows in
+    step with every save and deletion; a test holds them equal to a recomputation.
+    """
+
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    service = models.CharField(max_length=16)
+    status = models.CharField(max_length=16)
+    day = models.DateField()
+    started_people = models.PositiveBigIntegerField(default=0)
+    restored_people = models.PositiveBigIntegerField(default=0)
+    person_days = models.FloatField(default=0.0)
+
+    class Meta:
+        verbose_name = _("daily outage figures")
+        verbose_name_plural = _("daily outage figures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "service", "status", "day"], name="outageday_key"
+            )
+        ]
+        indexes = [models.Index(fields=["day"], name="outageday_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.service} {self.day} {self.status}"

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import (
+    Case,
     Count,
     DurationField,
     ExpressionWrapper,
@@ -21,6 +22,7 @@ from django.db.models import (
     QuerySet,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce, Greatest, Least, TruncMonth, TruncWeek
 from django.utils import timezone
@@ -32,12 +34,14 @@ from incidents.models import (
     Incident,
     IncidentDayFigures,
     NeedsBaseline,
+    OutageDayFigures,
     Region,
     ServiceDisruption,
     VerificationStatus,
 )
 from incidents.models.disruptions import ServiceDisruptionQuerySet
 from incidents.models.places import name_in_language
+from incidents.outage_figures import local_day, midnight
 
 SERVICES = [choice.value for choice in ServiceDisruption.Service]
 ASSET_TYPES = [choice.value for choice in DamagedAsset.AssetType]
@@ -218,22 +222,51 @@ def _person_days(period: Period, by: list[str]) -> list[dict]:
     """People x days without each service within the period (clipped to its start and end).
 
     An outage that started before the period counts from the period's start; one not yet
-    restored counts up to the period's end (or now).
+    restored counts up to the period's end (or now). Whole days before the end's day come
+    from the daily outage figures (restored outages); the raw rows give the rest: outages
+    still out, and the end's own day, which may end at any moment.
     """
     start, end = period.starts_at, period.ends_at
-    outages = counted_outages(period).filter(started_at__lt=end, people_affected__gt=0)
-    since: Any = F("started_at")
-    if start is not None:
-        outages = outages.filter(Q(restored_at__isnull=True) | Q(restored_at__gt=start))
-        since = Greatest("started_at", Value(start))
+    if start is not None and start >= end:
+        return []  # a period that begins after its end (or after the as-of moment)
+    last_day = local_day(end)
+    cutoff = midnight(last_day) if start is None else max(start, midnight(last_day))
+    sums: dict[tuple, float] = {}
+    figures = OutageDayFigures.objects.filter(status__in=period.statuses, day__lt=last_day)
+    if period.date_from is not None:
+        figures = figures.filter(day__gte=period.date_from)
+    if period.region_id is not None:
+        figures = figures.filter(region_id=period.region_id)
+    rows = figures.values(*by, "service").annotate(person_days=Sum("person_days")).order_by()
+    # Outages still out count from the period's start, those restored on the end's day
+    # from that day's start: one query for both.
+    live = counted_outages(period).filter(
+        Q(restored_at__isnull=True) | Q(restored_at__gt=cutoff),
+        started_at__lt=end,
+        people_affected__gt=0,
+    )
+    since = Case(
+        When(
+            restored_at__isnull=True,
+            then=F("started_at") if start is None else Greatest("started_at", Value(start)),
+        ),
+        default=Greatest("started_at", Value(cutoff)),
+    )
     until = Least(Coalesce("restored_at", Value(end)), Value(end))
     span = ExpressionWrapper(until - since, output_field=DurationField())
     days = _Seconds(span) * F("people_affected") / 86400.0
-    return list(
-        outages.values(*by, "service")
+    live_rows = (
+        live.values(*by, "service")
         .annotate(person_days=Coalesce(Sum(days), 0.0, output_field=FloatField()))
         .order_by()
     )
+    for row in [*rows, *live_rows]:
+        key = (*(row[name] for name in by), row["service"])
+        sums[key] = sums.get(key, 0.0) + (row["person_days"] or 0.0)
+    return [
+        {**dict(zip([*by, "service"], key, strict=True)), "person_days": days}
+        for key, days in sums.items()
+    ]
 
 
 def latest_baselines() -> dict[int, NeedsBaseline]:

@@ -6,19 +6,22 @@ from django.core.management.base import BaseCommand
 
 from incidents.aggregates import rebuild_day_figures
 from incidents.figures_cache import figures_changed
-from incidents.models import AssetDayFigures, IncidentDayFigures
+from incidents.models import AssetDayFigures, IncidentDayFigures, OutageDayFigures
+from incidents.outage_figures import rebuild_outage_figures
 
 
 class Command(BaseCommand):
     help = (
-        "Recompute the daily figures per region from the raw incidents (after writing to "
-        "the database outside the application, or to repair them)."
+        "Recompute the daily figures per region from the raw incidents and outages "
+        "(after writing to the database outside the application, or to repair them)."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
         rebuild_day_figures()
+        rebuild_outage_figures()
         figures_changed()
         self.stdout.write(
             f"Daily figures rebuilt: {IncidentDayFigures.objects.count()} incident rows, "
-            f"{AssetDayFigures.objects.count()} damage rows."
+            f"{AssetDayFigures.objects.count()} damage rows, "
+            f"{OutageDayFigures.objects.count()} outage rows."
         )

@@ -1,0 +1,24 @@
+"""Fill the daily outage figures from the outages already stored."""
+
+from django.db import migrations
+
+
+def fill(apps, schema_editor):
+    from incidents.outage_figures import COUNTED_STATUSES, FIELDS, add_outage, figure_rows
+
+    outages = apps.get_model("incidents", "ServiceDisruption").objects
+    figures = apps.get_model("incidents", "OutageDayFigures")
+    sums = {}
+    for outage in outages.filter(status__in=COUNTED_STATUSES).values_list(*FIELDS).iterator():
+        add_outage(sums, outage, None)
+    figures.objects.bulk_create(figure_rows(sums, figures), batch_size=5000)
+
+
+def empty(apps, schema_editor):
+    apps.get_model("incidents", "OutageDayFigures").objects.all().delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("incidents", "0018_outage_day_figures")]
+
+    operations = [migrations.RunPython(fill, empty)]

@@ -1,0 +1,165 @@
+"""Daily outage figures: kept equal to the outages they sum.
+
+An outage counts on its first day (``started_people``), on the day it was restored
+(``restored_people``) and, once restored, on every day it lasted (``person_days``: its
+people times the part of that Kyiv day they were without the service). Each save or
+deletion of an outage rewrites the rows of the days it touched before and after the
+change, so the dashboards sum a few rows per day instead of every outage. The work is
+done in Python, alike on every database: an outage touches a handful of days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.utils import timezone
+
+from incidents.models import OutageDayFigures, ServiceDisruption, VerificationStatus
+
+COUNTED_STATUSES = (VerificationStatus.VERIFIED.value, VerificationStatus.SUBMITTED.value)
+FIELDS = ("region_id", "service", "status", "people_affected", "started_at", "restored_at")
+Outage = tuple[int, str, str, int | None, dt.datetime, dt.datetime | None]  # as FIELDS
+Key = tuple[int, str, str, dt.date]  # region, service, status, day
+DayKey = tuple[int, dt.date]  # region, day
+Sums = dict[Key, list[Any]]  # key -> [started_people, restored_people, person_days]
+
+
+def local_day(moment: dt.datetime) -> dt.date:
+    """The calendar day of ``moment`` in the project's time zone (Kyiv)."""
+    return timezone.localtime(moment, timezone.get_default_timezone()).date()
+
+
+def midnight(day: dt.date) -> dt.datetime:
+    """The first moment of ``day`` in the project's time zone."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _days(first: dt.date, last: dt.date) -> Iterator[dt.date]:
+    day = first
+    while day <= last:
+        yield day
+        day += dt.timedelta(days=1)
+
+
+def add_outage(sums: Sums, outage: Outage, days: set[dt.date] | None) -> None:
+    """Add what ``outage`` contributes to ``days`` (all days when None)."""
+    region_id, service, status, people, started_at, restored_at = outage
+    if status not in COUNTED_STATUSES:
+        return
+    people = people or 0
+    first = local_day(started_at)
+    if days is None or first in days:
+        sums.setdefault((region_id, service, status, first), [0, 0, 0.0])[0] += people
+    if restored_at is None:
+        return
+    last = local_day(restored_at)
+    if days is None or last in days:
+        sums.setdefault((region_id, service, status, last), [0, 0, 0.0])[1] += people
+    if people <= 0:
+        return
+    for day in _days(first, last):
+        if days is not None and day not in days:
+            continue
+        since = max(started_at, midnight(day))
+        until = min(restored_at, midnight(day + dt.timedelta(days=1)))
+        # In UTC: Python subtracts times of one zone by the wall clock, which would give
+        # the days the clocks change 24 hours instead of 23 or 25.
+        seconds = (until.astimezone(dt.UTC) - since.astimezone(dt.UTC)).total_seconds()
+        if seconds > 0:
+            sums.setdefault((region_id, service, status, day), [0, 0, 0.0])[2] += (
+                seconds * people / 86400.0
+            )
+
+
+def _day_keys(outage: Outage | None) -> set[DayKey]:
+    """The (region, day) rows an outage counts on."""
+    if outage is None or outage[2] not in COUNTED_STATUSES:
+        return set()
+    region_id, _, _, _, started_at, restored_at = outage
+    last = local_day(restored_at) if restored_at is not None else local_day(started_at)
+    return {(region_id, day) for day in _days(local_day(started_at), last)}
+
+
+def figure_rows(sums: Sums, model: Any = OutageDayFigures) -> list[Any]:
+    return [
+        model(
+            region_id=region_id,
+            service=service,
+            status=status,
+            day=day,
+            started_people=started,
+            restored_people=restored,
+            person_days=person_days,
+        )
+        for (region_id, service, status, day), (started, restored, person_days) in sums.items()
+    ]
+
+
+def refresh_outage_figures(keys: Iterable[DayKey]) -> None:
+    """Recompute the rows of these (region, day) pairs from the outages."""
+    by_region: dict[int, set[dt.date]] = {}
+    for region_id, day in keys:
+        by_region.setdefault(region_id, set()).add(day)
+    with transaction.atomic():
+        for region_id, days in by_region.items():
+            first, last = min(days), max(days)
+            # Every outage of the region that touches a day between the first and last.
+            outages = ServiceDisruption.objects.filter(
+                region_id=region_id,
+                status__in=COUNTED_STATUSES,
+                started_at__lt=midnight(last + dt.timedelta(days=1)),
+            ).exclude(restored_at__lt=midnight(first))
+            sums: Sums = {}
+            for outage in outages.values_list(*FIELDS):
+                add_outage(sums, outage, days)
+            OutageDayFigures.objects.filter(region_id=region_id, day__in=days).delete()
+            OutageDayFigures.objects.bulk_create(figure_rows(sums))
+
+
+def rebuild_outage_figures() -> None:
+    """Recompute every row from all outages."""
+    sums: Sums = {}
+    outages = ServiceDisruption.objects.filter(status__in=COUNTED_STATUSES)
+    for outage in outages.values_list(*FIELDS).iterator(chunk_size=5000):
+        add_outage(sums, outage, None)
+    with transaction.atomic():
+        OutageDayFigures.objects.all().delete()
+        OutageDayFigures.objects.bulk_create(figure_rows(sums), batch_size=5000)
+
+
+# -- edits through the ORM ------------------------------------------------------------------
+
+
+def _remember_old(sender: Any, instance: ServiceDisruption, **kwargs: Any) -> None:
+    if instance.pk is None or kwargs.get("raw"):
+        return
+    old = ServiceDisruption.objects.filter(pk=instance.pk).values_list(*FIELDS).first()
+    instance._outage_figures_old = old  # type: ignore[attr-defined]
+
+
+def _current(instance: ServiceDisruption) -> Outage:
+    return tuple(getattr(instance, name) for name in FIELDS)  # type: ignore[return-value]
+
+
+def _saved(sender: Any, instance: ServiceDisruption, **kwargs: Any) -> None:
+    if kwargs.get("raw"):
+        return
+    old = getattr(instance, "_outage_figures_old", None)
+    # As stored (the instance may still hold what a form or caller gave it).
+    new = ServiceDisruption.objects.filter(pk=instance.pk).values_list(*FIELDS).first()
+    refresh_outage_figures(_day_keys(old) | _day_keys(new))
+
+
+def _deleted(sender: Any, instance: ServiceDisruption, **kwargs: Any) -> None:
+    refresh_outage_figures(_day_keys(_current(instance)))
+
+
+def connect_signals() -> None:
+    sender = ServiceDisruption
+    pre_save.connect(_remember_old, sender=sender, dispatch_uid="outage-figures-pre")
+    post_save.connect(_saved, sender=sender, dispatch_uid="outage-figures-save")
+    post_delete.connect(_deleted, sender=sender, dispatch_uid="outage-figures-delete")

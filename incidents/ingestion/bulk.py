@@ -13,7 +13,7 @@ import functools
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import psycopg
 from django.db import DataError, IntegrityError, connection
@@ -66,7 +66,7 @@ def insert_rows(model: type[Model], rows: Sequence[dict[str, Any]]) -> list[int]
         created = model._default_manager.bulk_create([model(**row) for row in rows])
         return [obj.pk for obj in created]
     table = model._meta.db_table
-    key = model._meta.pk.column
+    key = column_name(model._meta.pk)
     columns = _columns(model)
     quote = connection.ops.quote_name
     now = timezone.now()
@@ -121,7 +121,7 @@ def _columns(model: type[Model]) -> list[_Column]:
         prepare = None
         if field.get_internal_type() not in _AS_IS:
             prepare = functools.partial(_prepared, field)
-        columns.append(_Column(field.attname, field.column, default, call, now, prepare))
+        columns.append(_Column(field.attname, column_name(field), default, call, now, prepare))
     return columns
 
 
@@ -145,7 +145,7 @@ def update_rows(model: type[Model], instances: Sequence[Model], fields: Sequence
         return
     quote = connection.ops.quote_name
     key = model._meta.pk
-    targets = [model._meta.get_field(name) for name in fields]
+    targets = [cast(Field, model._meta.get_field(name)) for name in fields]
     arrays = [f"%s::{_base_type(key)}[]"]
     params: list[Any] = [[instance.pk for instance in instances]]
     for field in targets:
@@ -156,13 +156,13 @@ def update_rows(model: type[Model], instances: Sequence[Model], fields: Sequence
         params.append(values)
     names = [f"v{position}" for position in range(len(targets))]
     assignments = ", ".join(
-        f"{quote(field.column)} = changed.{name}"
+        f"{quote(column_name(field))} = changed.{name}"
         for field, name in zip(targets, names, strict=True)
     )
     sql = (
         f"UPDATE {quote(model._meta.db_table)} SET {assignments} "
         f"FROM unnest({', '.join(arrays)}) AS changed(pk, {', '.join(names)}) "
-        f"WHERE {quote(model._meta.db_table)}.{quote(key.column)} = changed.pk"
+        f"WHERE {quote(model._meta.db_table)}.{quote(column_name(key))} = changed.pk"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -173,3 +173,8 @@ def _base_type(field: Field) -> str:
     ``varchar(200)`` would cut longer text silently, while assigning the uncut value to
     the column refuses it, as an insert does."""
     return re.sub(r"\(.*?\)", "", str(field.db_type(connection)))
+
+
+def column_name(field: Any) -> str:
+    """A concrete field's column (typed as optional in Django's stubs)."""
+    return str(field.column)

@@ -12,7 +12,7 @@ import queue
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from contextlib import closing
 from itertools import islice
 from typing import Any, BinaryIO, cast
@@ -168,7 +168,9 @@ def _batches(rows: Iterator[ParsedRow], size: int) -> Iterator[list[ParsedRow]]:
 _DONE = object()
 
 
-def _read_ahead(batches: Iterator[list[ParsedRow]], depth: int = 2) -> Iterator[list[ParsedRow]]:
+def _read_ahead(
+    batches: Iterator[list[ParsedRow]], depth: int = 2
+) -> Generator[list[ParsedRow], None, None]:
     """The same batches, parsed in a thread while the previous one is being written.
 
     Parsing is Python and writing mostly waits for the database, so the two overlap. At

@@ -18,7 +18,7 @@ from django.db.models import Model, Q
 from django.utils import timezone
 
 from incidents.aggregates import DayKey, add_day_figures, ids_condition, refresh_day_figures
-from incidents.ingestion.bulk import insert_rows, update_rows
+from incidents.ingestion.bulk import column_name, insert_rows, update_rows
 from incidents.ingestion.gazetteer import Match, NameIndex
 from incidents.ingestion.parsers.impact import split_impact_key
 from incidents.ingestion.records import BaselineRecord, IncidentRecord, ParsedRow, ShipmentRecord
@@ -199,7 +199,7 @@ class BatchWriter:
                 continue
             self.before_update(current)
             # Only the changed fields are written; the instance carries the new values.
-            instance = self.model(**{**current, **item.values})
+            instance: Any = self.model(**{**current, **item.values})
             instance.updated_at = now
             instance.last_ingestion_run = self.run
             changed_fields.update(changed)
@@ -350,7 +350,7 @@ class IncidentWriter(BatchWriter):
                 ("sources", Source, self.SOURCE_FIELDS),
                 ("assets", DamagedAsset, self.ASSET_FIELDS),
             ):
-                columns = ", ".join(quote(model._meta.get_field(f).column) for f in fields)
+                columns = ", ".join(quote(column_name(model._meta.get_field(f))) for f in fields)
                 cursor.execute(
                     f"SELECT incident_id, {columns} FROM {quote(model._meta.db_table)} "
                     f"WHERE {condition}",

@@ -77,6 +77,26 @@ def _insert_sql(source: str) -> tuple[str, str]:
     return incidents, assets
 
 
+def lock_regions(kind: int, region_ids: Iterable[int | None]) -> None:
+    """Serialise rewrites of one kind of figures per region until the transaction ends.
+
+    A rewrite reads the raw rows, deletes the figures and inserts new ones; two at once
+    for the same region (two verifiers at the same moment) would each miss the other's
+    change or collide on the unique key. PostgreSQL takes an advisory lock per region
+    (in order, so two rewrites never wait on each other crosswise); SQLite already lets
+    one writer at a time.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for region_id in sorted({region_id or 0 for region_id in region_ids}):
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [kind, region_id])
+
+
+DAY_FIGURES_LOCK = 1  # lock_regions' kinds
+OUTAGE_FIGURES_LOCK = 2
+
+
 def refresh_day_figures(keys: Iterable[DayKey]) -> None:
     """Recompute the daily figures of these (region id or None, day) pairs."""
     unique = {_normalised(key) for key in keys}
@@ -86,6 +106,7 @@ def refresh_day_figures(keys: Iterable[DayKey]) -> None:
     placed = sorted((key for key in unique if key[0] is not None), key=repr)
     unplaced = sorted({day for region, day in unique if region is None})
     with transaction.atomic(), connection.cursor() as cursor:
+        lock_regions(DAY_FIGURES_LOCK, (region for region, _ in unique))
         for chunk in _chunks(placed, CHUNK):
             rows = ", ".join(["(%s, %s)"] * len(chunk))
             params = [value for key in chunk for value in key]

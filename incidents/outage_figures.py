@@ -15,9 +15,10 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.utils import timezone
 
+from incidents.aggregates import OUTAGE_FIGURES_LOCK, lock_regions
 from incidents.models import OutageDayFigures, ServiceDisruption, VerificationStatus
 
 COUNTED_STATUSES = (VerificationStatus.VERIFIED.value, VerificationStatus.SUBMITTED.value)
@@ -105,6 +106,7 @@ def refresh_outage_figures(keys: Iterable[DayKey]) -> None:
     for region_id, day in keys:
         by_region.setdefault(region_id, set()).add(day)
     with transaction.atomic():
+        lock_regions(OUTAGE_FIGURES_LOCK, by_region)
         for region_id, days in by_region.items():
             first, last = min(days), max(days)
             # Every outage of the region that touches a day between the first and last.
@@ -154,12 +156,21 @@ def _saved(sender: Any, instance: ServiceDisruption, **kwargs: Any) -> None:
     refresh_outage_figures(_day_keys(old) | _day_keys(new))
 
 
+def _remember_stored(sender: Any, instance: ServiceDisruption, **kwargs: Any) -> None:
+    # The stored values: an instance changed in memory and then deleted counted where
+    # its row says, not where its attributes say.
+    stored = ServiceDisruption.objects.filter(pk=instance.pk).values_list(*FIELDS).first()
+    instance._outage_figures_stored = stored  # type: ignore[attr-defined]
+
+
 def _deleted(sender: Any, instance: ServiceDisruption, **kwargs: Any) -> None:
-    refresh_outage_figures(_day_keys(_current(instance)))
+    stored = getattr(instance, "_outage_figures_stored", None)
+    refresh_outage_figures(_day_keys(stored if stored is not None else _current(instance)))
 
 
 def connect_signals() -> None:
     sender = ServiceDisruption
     pre_save.connect(_remember_old, sender=sender, dispatch_uid="outage-figures-pre")
     post_save.connect(_saved, sender=sender, dispatch_uid="outage-figures-save")
+    pre_delete.connect(_remember_stored, sender=sender, dispatch_uid="outage-figures-pre-delete")
     post_delete.connect(_deleted, sender=sender, dispatch_uid="outage-figures-delete")

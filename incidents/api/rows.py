@@ -130,7 +130,9 @@ def _column(model: type[Model], name: str, field: drf_fields.Field) -> _Column |
     if field.default is not drf_fields.empty:
         if callable(field.default):
             return None
-        if_missing = field.default
+        # DRF represents a default like any value (a missing row gives it).
+        default = field.default
+        if_missing = None if default is None else field.to_representation(default)
     elif field.allow_null:
         if_missing = None
     else:

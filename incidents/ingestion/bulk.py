@@ -15,8 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-import psycopg
-from django.db import DataError, IntegrityError, connection
+from django.db import connection
 from django.db.models import Field, Model
 from django.utils import timezone
 
@@ -77,14 +76,14 @@ def insert_rows(model: type[Model], rows: Sequence[dict[str, Any]]) -> list[int]
         )
         ids = [row[0] for row in cursor.fetchall()]
         names = ", ".join(quote(name) for name in [key, *(column.column for column in columns)])
-        try:
-            with cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
-                for values in _values(columns, ids, rows, now):
-                    copy.write_row(values)
-        except psycopg.errors.IntegrityError as error:
-            raise IntegrityError(str(error)) from error
-        except psycopg.errors.DataError as error:
-            raise DataError(str(error)) from error
+        # Django does not wrap COPY: its errors become Django's (IntegrityError,
+        # DataError, OperationalError ...) here, and a broken connection is noticed.
+        with (
+            connection.wrap_database_errors,
+            cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy,
+        ):
+            for values in _values(columns, ids, rows, now):
+                copy.write_row(values)
     return ids
 
 
@@ -92,10 +91,13 @@ def _values(
     columns: list[_Column], ids: list[int], rows: Sequence[dict[str, Any]], now: Any
 ) -> Iterator[list[Any]]:
     """Each row's values in column order, preceded by its id."""
+    names = [c.attname for c in columns]
+    for row in rows:
+        if unknown := set(row) - set(names):
+            raise TypeError(f"not columns of the table: {', '.join(sorted(unknown))}")
     fixed = {c.attname: now if c.now else c.default for c in columns if not c.call}
     called = [(c.attname, c.default) for c in columns if c.call]
     prepared = [(position, c.prepare) for position, c in enumerate(columns, 1) if c.prepare]
-    names = [c.attname for c in columns]
     for pk, row in zip(ids, rows, strict=True):
         full = {**fixed, **row}
         for name, make in called:

@@ -115,7 +115,11 @@ class BatchWriter:
     def issue(self, outcome: BatchOutcome, row: ParsedRow, level: str, reason: str) -> None:
         outcome.issues.append(
             IngestionIssue(
-                run=self.run, row_number=row.row_number, level=level, reason=reason, raw=row.raw
+                run=self.run,
+                row_number=row.row_number,
+                level=level,
+                reason=_storable(reason),
+                raw=_storable(row.raw),
             )
         )
         if level == IngestionIssue.Level.WARNING:
@@ -250,6 +254,18 @@ class BatchWriter:
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, [now, self.reason, history_type, self.run.triggered_by_id, *params])
+
+
+def _storable(value: Any) -> Any:
+    """``value`` without NUL characters, which PostgreSQL refuses in text and JSON: an
+    issue about a row holding one must not fail the batch it reports on."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_storable(key): _storable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(item) for item in value]
+    return value
 
 
 def _sorted_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from incidents.models import Region
@@ -50,6 +51,13 @@ def _code_map() -> dict[str, set[int]]:
 
 
 def forget_region_codes(*args: Any, **kwargs: Any) -> None:
+    """Drop the map now and again once the change commits (a reader in between would
+    load it without the change)."""
+    _forget()
+    transaction.on_commit(_forget)
+
+
+def _forget() -> None:
     global _loaded_at
     with _lock:
         _loaded_at = float("-inf")

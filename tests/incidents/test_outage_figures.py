@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from dashboards.selectors import people_without_over_time
 from incidents import services
-from incidents.models import OutageDayFigures, ServiceDisruption
+from incidents.models import OutageDayFigures, ServiceDisruption, VerificationStatus
 from incidents.outage_figures import rebuild_outage_figures
 from incidents.selectors import Period
 from incidents.selectors.needs import _person_days
@@ -654,3 +654,37 @@ def test_person_days_take_the_same_queries_whatever_the_number_of_outages(
     assert {(row["region_id"], row["service"]) for row in rows} == {
         (place.pk, service) for place in regions for service in services_
     }
+
+
+def test_deleting_an_instance_changed_in_memory_clears_the_stored_days() -> None:
+    outage = ServiceDisruptionFactory(
+        status=VerificationStatus.VERIFIED,
+        verified_at=timezone.now(),
+        started_at=dt.datetime(2023, 8, 15, 10, tzinfo=dt.UTC),
+        restored_at=dt.datetime(2023, 8, 17, 10, tzinfo=dt.UTC),
+        people_affected=500,
+    )
+    assert OutageDayFigures.objects.exists()
+    stale = ServiceDisruption.objects.get(pk=outage.pk)
+    stale.status = VerificationStatus.REJECTED  # changed in memory only, then deleted
+    stale.started_at = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    stale.delete()
+    assert not OutageDayFigures.objects.exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="advisory locks")
+def test_a_rewrite_holds_its_regions_lock_until_the_transaction_ends() -> None:
+    from incidents.aggregates import OUTAGE_FIGURES_LOCK
+    from incidents.outage_figures import refresh_outage_figures
+
+    lviv = region("UA46")
+    day = dt.date(2023, 8, 15)
+    with transaction.atomic():
+        refresh_outage_figures({(lviv.pk, day)})
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT classid, objid FROM pg_locks WHERE locktype = 'advisory' "
+                "AND pid = pg_backend_pid()"
+            )
+            held = set(cursor.fetchall())
+    assert (OUTAGE_FIGURES_LOCK, lviv.pk) in held

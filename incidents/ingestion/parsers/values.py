@@ -58,13 +58,14 @@ _FALSE_WORDS = frozenset({"no", "n", "false", "0"})
 
 
 def clean_text(value: str | None) -> str:
-    """The value without surrounding whitespace; inner line breaks are kept (descriptions)."""
-    return (value or "").strip()
+    """The value without surrounding whitespace; inner line breaks are kept (descriptions).
+    NUL characters, which PostgreSQL cannot store in text, are dropped."""
+    return (value or "").replace("\x00", "").strip()
 
 
 def collapse_whitespace(value: str | None) -> str:
     """Names with stray spaces ("MV  SEA  HERO ") as one space-separated string."""
-    return " ".join((value or "").split())
+    return " ".join((value or "").replace("\x00", "").split())
 
 
 def as_text(value: object) -> str:

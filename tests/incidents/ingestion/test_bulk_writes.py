@@ -709,3 +709,22 @@ def test_read_ahead_takes_at_most_depth_plus_one_batches_ahead_of_the_consumer(
                 break
     assert not new_parser_threads()
     assert source.taken == 3 + depth + 1
+
+
+@pytest.mark.django_db
+def test_insert_rows_refuses_a_key_that_is_not_a_column() -> None:
+    from incidents.ingestion.bulk import insert_rows
+
+    with pytest.raises(TypeError), transaction.atomic():
+        insert_rows(
+            Incident,
+            [
+                {
+                    "external_source": "x",
+                    "external_id": "1",
+                    "occurred_on": dt.date(2023, 1, 1),
+                    "incident_type": "shelling",
+                    "regoin_id": 5,
+                }
+            ],
+        )

@@ -145,19 +145,34 @@ class Migration(migrations.Migration):
                 verbose_name="type",
             ),
         ),
-        migrations.AlterField(
-            model_name="incident",
-            name="region",
-            field=models.ForeignKey(
-                blank=True,
-                db_index=False,
-                help_text="Empty only for events outside any region, e.g. at sea.",
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="incidents",
-                to="incidents.region",
-                verbose_name="region",
-            ),
+        # Only the index goes: AlterField would drop and re-add the foreign key, which
+        # re-checks every incident while writes wait.
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name="incident",
+                    name="region",
+                    field=models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        help_text="Empty only for events outside any region, e.g. at sea.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="incidents",
+                        to="incidents.region",
+                        verbose_name="region",
+                    ),
+                ),
+            ],
+            database_operations=[
+                migrations.RunSQL(
+                    "DROP INDEX IF EXISTS incidents_incident_region_id_a3d9a2e6",
+                    reverse_sql=(
+                        "CREATE INDEX incidents_incident_region_id_a3d9a2e6 "
+                        "ON incidents_incident (region_id)"
+                    ),
+                ),
+            ],
         ),
         migrations.AddIndex(
             model_name="incident",

@@ -25,6 +25,7 @@ from dashboards import charts, selectors
 from dashboards.forms import MAP_METRICS, DashboardFilterForm
 from dashboards.grain import exports_chart, grain_overview, share_chart
 from dashboards.severity import LEVEL_NAMES, SECTORS
+from incidents.api.formats import spreadsheet_safe
 from incidents.boundaries import GEOBOUNDARIES_ATTRIBUTION
 from incidents.figures_cache import cached_figures
 from incidents.models import Region, ServiceDisruption
@@ -70,7 +71,7 @@ def _csv_download(name: str, table: Table) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     writer = csv.writer(response)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([spreadsheet_safe(cell) for cell in row] for row in rows)
     return response
 
 

@@ -71,7 +71,7 @@ class Period:
         """The first moment of ``date_from`` in Kyiv (the project's time zone)."""
         if self.date_from is None:
             return None
-        return timezone.make_aware(dt.datetime.combine(self.date_from, dt.time.min))
+        return midnight(self.date_from)
 
     @property
     def ends_at(self) -> dt.datetime:
@@ -79,7 +79,7 @@ class Period:
         if self.date_to is None:
             return self.moment
         day_after = self.date_to + dt.timedelta(days=1)
-        return min(self.moment, timezone.make_aware(dt.datetime.combine(day_after, dt.time.min)))
+        return min(self.moment, midnight(day_after))
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,7 @@ Run on both databases: SQLite by default, PostgreSQL with DATABASE_URL set.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import json
 import threading
 import time
 import uuid
@@ -29,11 +26,11 @@ from django.utils import timezone
 
 from incidents.ingestion import services
 from incidents.ingestion.bulk import insert_rows, update_rows
-from incidents.ingestion.parsers.impact import INCIDENT_COLUMNS
 from incidents.ingestion.records import FormatError
 from incidents.ingestion.services import _read_ahead
 from incidents.models import DamagedAsset, Incident, IngestionRun, Source
 from tests.factories import IncidentFactory, region
+from tests.incidents.ingestion.impact_rows import impact_csv, impact_row
 from tests.incidents.ingestion.payloads import PAYLOADS
 
 KYIV = ZoneInfo("Europe/Kyiv")
@@ -370,31 +367,9 @@ def test_update_rows_takes_a_foreign_key_by_field_name_or_attname():
 # -- through the ingestion service ----------------------------------------------------------
 
 
-def impact_row(external_id: str, **values: Any) -> dict[str, str]:
-    row = dict.fromkeys(INCIDENT_COLUMNS, "")
-    row.update(
-        external_source="acled",
-        external_id=external_id,
-        occurred_on="2023-08-15",
-        region_pcode="UA46",
-        settlement="Lviv",
-        incident_type="missile_strike",
-        killed="1",
-        sources="[]",
-        assets="[]",
-    )
-    for name, value in values.items():
-        row[name] = value if isinstance(value, str) else json.dumps(value)
-    return row
-
-
 def ingest(tmp_path: Path, name: str, rows: list[dict[str, str]]) -> IngestionRun:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=INCIDENT_COLUMNS)
-    writer.writeheader()
-    writer.writerows(rows)
     payload = tmp_path / name
-    payload.write_text(buffer.getvalue(), encoding="utf-8")
+    payload.write_bytes(impact_csv(rows))
     return ingest_file(payload)
 
 

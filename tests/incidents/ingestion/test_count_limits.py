@@ -3,18 +3,16 @@ row number and the field named, and the rest of the file still goes in."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from pathlib import Path
 
 import pytest
 
 from incidents.ingestion import services
-from incidents.ingestion.parsers.impact import INCIDENT_COLUMNS
 from incidents.ingestion.parsers.values import parse_count, parse_optional_count
 from incidents.models import Incident, IngestionRun
 from incidents.models.base import MAX_COUNT
+from tests.incidents.ingestion.impact_rows import impact_csv, impact_row
 
 BAD_KILLED = "killed: '99999999999' is more than 2,147,483,647"
 
@@ -58,38 +56,12 @@ def test_required_counts_share_the_limit():
         parse_count("killed", "2147483648")
 
 
-def impact_row(external_id: str, **values: str) -> dict[str, str]:
-    row = dict.fromkeys(INCIDENT_COLUMNS, "")
-    row.update(
-        external_source="acled",
-        external_id=external_id,
-        occurred_on="2023-08-15",
-        date_precision="day",
-        region_pcode="UA46",
-        settlement="Lviv",
-        incident_type="missile_strike",
-        killed="1",
-        sources="[]",
-        assets="[]",
-    )
-    row.update(values)
-    return row
-
-
 ROWS = [
     impact_row("UKR1", killed="3", injured="12"),
     impact_row("UKR2", killed="99999999999"),
     # The maximum itself, written with separators, is a valid count.
     impact_row("UKR3", killed="0", injured="2,147,483,647"),
 ]
-
-
-def impact_csv(rows: list[dict[str, str]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=INCIDENT_COLUMNS)
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue().encode()
 
 
 def impact_json(rows: list[dict[str, str]]) -> bytes:

@@ -9,7 +9,7 @@ import pytest
 
 from incidents.ingestion import services
 from incidents.models import Incident, IngestionRun
-from tests.incidents.ingestion.test_count_limits import impact_csv, impact_row
+from tests.incidents.ingestion.impact_rows import impact_csv, impact_row
 
 pytestmark = pytest.mark.django_db
 

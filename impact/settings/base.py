@@ -246,7 +246,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "incidents.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
+        "incidents.api.throttling.AnonymousRateThrottle",
         "incidents.api.throttling.PartnerRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {

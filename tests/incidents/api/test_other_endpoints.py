@@ -6,11 +6,13 @@ import datetime as dt
 import json
 
 import pytest
+import redis
 from django.core.cache import cache
 from django.utils import timezone
 
 from incidents import services
 from incidents.models import Incident
+from tests.conftest import skip_or_fail
 from tests.factories import (
     DamagedAssetFactory,
     GrainDisruptionFactory,
@@ -198,40 +200,91 @@ def test_feeds_and_runs_are_for_staff_only(endpoint, anonymous, partner_a, staff
     assert staff.get(endpoint).status_code == 200
 
 
-def test_anonymous_readers_are_throttled_with_retry_after(anonymous, settings):
-    from rest_framework.settings import api_settings
-    from rest_framework.throttling import AnonRateThrottle
+@pytest.fixture
+def clock(monkeypatch):
+    """The throttles' clock, 10 seconds into a minute; tests move it by hand."""
+    from incidents.api.throttling import CountingRateThrottle
 
+    now = [60 * 29_000_000 + 10.0]
+    monkeypatch.setattr(CountingRateThrottle, "timer", lambda self: now[0])
     cache.clear()
-    rates = {**api_settings.DEFAULT_THROTTLE_RATES, "anon": "3/minute"}
-    original = AnonRateThrottle.THROTTLE_RATES
-    AnonRateThrottle.THROTTLE_RATES = rates
-    try:
-        statuses = [anonymous.get("/api/v1/regions/").status_code for _ in range(4)]
-        last = anonymous.get("/api/v1/regions/")
-    finally:
-        AnonRateThrottle.THROTTLE_RATES = original
-        cache.clear()
+    yield now
+    cache.clear()
+
+
+@pytest.fixture
+def rates(monkeypatch):
+    """Set throttle rates for one test (the classes read them once, at import)."""
+    from rest_framework.settings import api_settings
+
+    from incidents.api.throttling import CountingRateThrottle
+
+    def set_rates(**scopes: str) -> None:
+        rates = {**api_settings.DEFAULT_THROTTLE_RATES, **scopes}
+        monkeypatch.setattr(CountingRateThrottle, "THROTTLE_RATES", rates)
+
+    return set_rates
+
+
+def test_anonymous_readers_are_throttled_with_retry_after(anonymous, clock, rates):
+    rates(anon="3/minute")
+    statuses = [anonymous.get("/api/v1/regions/").status_code for _ in range(4)]
+    clock[0] += 5
+    last = anonymous.get("/api/v1/regions/")
     assert statuses == [200, 200, 200, 429]
-    assert int(last["Retry-After"]) > 0
+    assert last.status_code == 429
+    # The allowance comes back when the clock minute ends: 45 seconds from here.
+    assert last["Retry-After"] == "45"
+    clock[0] += 45
+    assert anonymous.get("/api/v1/regions/").status_code == 200
 
 
-def test_each_partner_key_has_its_own_allowance(partner_a, partner_b):
-    from rest_framework.settings import api_settings
+def test_a_refused_request_still_counts_and_windows_do_not_add_up(anonymous, clock, rates):
+    rates(anon="2/minute")
+    first_window = [anonymous.get("/api/v1/regions/").status_code for _ in range(3)]
+    clock[0] += 60
+    second_window = [anonymous.get("/api/v1/regions/").status_code for _ in range(3)]
+    assert first_window == second_window == [200, 200, 429]
 
-    from incidents.api.throttling import PartnerRateThrottle
 
-    cache.clear()
-    original = PartnerRateThrottle.THROTTLE_RATES
-    PartnerRateThrottle.THROTTLE_RATES = {
-        **api_settings.DEFAULT_THROTTLE_RATES,
-        "partner": "2/minute",
-    }
-    try:
-        a = [partner_a.get("/api/v1/regions/").status_code for _ in range(3)]
-        b = partner_b.get("/api/v1/regions/").status_code
-    finally:
-        PartnerRateThrottle.THROTTLE_RATES = original
-        cache.clear()
+def test_each_partner_key_has_its_own_allowance(partner_a, partner_b, anonymous, clock, rates):
+    rates(partner="2/minute", anon="1/minute")
+    a = [partner_a.get("/api/v1/regions/").status_code for _ in range(3)]
+    b = partner_b.get("/api/v1/regions/").status_code
+    # Partners do not spend the anonymous allowance of their address, nor it theirs.
+    anonymous_status = anonymous.get("/api/v1/regions/").status_code
     assert a == [200, 200, 429]
-    assert b == 200
+    assert (b, anonymous_status) == (200, 200)
+
+
+@pytest.mark.redis
+def test_throttles_count_in_redis_in_one_round_trip(anonymous, clock, rates, settings, monkeypatch):
+    from django.core.cache.backends.redis import RedisCache
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the counter takes Django's incr and add round trips")
+
+    monkeypatch.setattr(RedisCache, "incr", refuse)
+    redis_url = "redis://127.0.0.1:6379/12"
+    try:
+        redis.Redis.from_url(redis_url, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        skip_or_fail(f"Redis is not reachable at {redis_url}")
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
+    }
+    cache.clear()
+    rates(anon="2/minute")
+    try:
+        statuses = [anonymous.get("/api/v1/regions/").status_code for _ in range(3)]
+        keys = cache._cache.get_client().keys("*throttle_anon*")
+        ttl = cache._cache.get_client().ttl(keys[0])
+        clock[0] += 60
+        after = anonymous.get("/api/v1/regions/").status_code
+    finally:
+        cache.clear()
+    assert statuses == [200, 200, 429]
+    assert after == 200
+    # One counter per window, which expires by itself after two windows.
+    assert len(keys) == 1
+    assert 60 < ttl <= 120

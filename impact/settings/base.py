@@ -171,6 +171,8 @@ DASHBOARDS_PUBLIC = env.bool("DASHBOARDS_PUBLIC", default=False)
 # figures, invalidated on every data change, and the API's rate-limit counters. Files in
 # var/ by default; Redis in production (CACHE_URL=redis://host:6379/1).
 CACHES = {"default": env.cache_url("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "impact.cache.RedisCache"  # one Redis client per pool
 # Figures that depend on the clock ("people without power now") are recomputed at least
 # this often even when no data changed.
 FIGURES_CACHE_SECONDS = env.int("FIGURES_CACHE_SECONDS", default=300)
@@ -256,6 +258,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "incidents.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+# The deepest ?offset= a list accepts; further pages are reached through the cursor in each
+# page's next link, which costs the same at any depth.
+API_MAX_OFFSET = env.int("API_MAX_OFFSET", default=10_000)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Impact partner API",
     "DESCRIPTION": (

@@ -1,11 +1,11 @@
 """Cached aggregate figures, invalidated whenever the data behind them change.
 
-Every cached value is stored under the current *figures version*, a token kept in the
-shared cache. Any write to a record that figures are computed from (an admin edit, a
-review decision, a deletion, a batch of ingested rows, new boundaries) replaces the
-token once its transaction commits, so every reader computes afresh from then on and
-stale entries simply expire. Values that depend on the clock ("people without power
-now") are also bounded by ``FIGURES_CACHE_SECONDS``.
+Every cached value is stored with the current *figures version*, a token kept in the
+shared cache, and is used only while that token is still current. Any write to a record
+that figures are computed from (an admin edit, a review decision, a deletion, a batch of
+ingested rows, new boundaries) replaces the token once its transaction commits, so every
+reader computes afresh from then on and replaces the stale entry. Values that depend on
+the clock ("people without power now") are also bounded by ``FIGURES_CACHE_SECONDS``.
 """
 
 from __future__ import annotations
@@ -49,13 +49,22 @@ def figures_changed() -> None:
 
 
 def cached_figures(name: str, params: Any, compute: Callable[[], T]) -> T:
-    """``compute()``'s result for ``params`` (any value with a stable ``repr``), cached."""
+    """``compute()``'s result for ``params`` (any value with a stable ``repr``), cached.
+
+    The entry keeps the version it was computed under, and is read in the same round trip
+    as the current version: a list page's count costs one cache read, not two.
+    """
     digest = hashlib.sha256(repr(params).encode()).hexdigest()[:32]
-    key = f"figures:{figures_version()}:{name}:{digest}"
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, timeout=settings.FIGURES_CACHE_SECONDS)
+    key = f"figures:{name}:{digest}"
+    found = cache.get_many([VERSION_KEY, key])
+    version = found.get(VERSION_KEY)
+    if version is None:
+        version = figures_version()
+    entry = found.get(key)
+    if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == version:
+        return entry[1]
+    value = compute()
+    cache.set(key, (version, value), timeout=settings.FIGURES_CACHE_SECONDS)
     return value
 
 

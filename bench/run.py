@@ -4,7 +4,8 @@ Every number is set against a reference measured in the same run on the same mac
 
 - ingestion against PostgreSQL's own limit for the same rows (COPY into a staging table,
   then one INSERT ... ON CONFLICT DO UPDATE);
-- the API list against a plain Django view returning the same 50 rows with `.values()`;
+- the API list against a plain Django view returning the same 50 rows, with the same
+  columns, through `.values()` and JsonResponse;
 - the dashboards against one raw `GROUP BY region, day` over all incidents.
 
 It works in its own database (`impact_bench` on the server of DATABASE_URL, dropped and
@@ -442,6 +443,24 @@ def wrk(url: str, connections: int, seconds: int) -> dict[str, float]:
     return parse_wrk(output)
 
 
+def deep_page(base: str) -> str:
+    """The next link of the page 100,000 rows into the list (found by following the
+    cursors), as a path: a page as deep as offset=100000, which a page's cost must not
+    grow with."""
+    from incidents.api.pagination import Keyset
+    from incidents.models import Incident, Region
+
+    region = Region.objects.get(pcode=API_REGION)
+    incidents = Incident.objects.filter(status="verified", region=region)
+    keyset = Keyset.of(incidents.order_by("-occurred_on", "-id"))
+    assert keyset is not None
+    row = keyset.ordered(incidents.order_by("-occurred_on", "-id")).values("occurred_on", "id")[
+        min(100_000, incidents.count() - 51)
+    ]
+    cursor = keyset.encode(keyset.position(row), reverse=False)
+    return f"/api/v1/incidents/?region={API_REGION}&limit=50&cursor={cursor}"
+
+
 def bench_api(environment: dict[str, str], seconds: int) -> dict[str, Any]:
     if shutil.which("wrk") is None:
         sys.exit("make bench needs wrk (apt-get install wrk)")
@@ -449,14 +468,21 @@ def bench_api(environment: dict[str, str], seconds: int) -> dict[str, Any]:
     endpoints = {
         "api_list": f"{base}/api/v1/incidents/?region={API_REGION}&limit=50",
         "plain_list": f"{base}/bench/plain-incidents/?region={API_REGION}",
+        "api_list_deep": f"{base}{deep_page(base)}",
+        "plain_list_narrow": f"{base}/bench/plain-incidents-narrow/?region={API_REGION}",
         "export_csv": f"{base}/api/v1/incidents/?region={EXPORT_REGION}&format=csv",
         "export_geojson": f"{base}/api/v1/incidents/?region={EXPORT_REGION}&format=geojson",
     }
     results: dict[str, Any] = {}
     try:
         for name, url in endpoints.items():
-            subprocess.run(["curl", "-sf", "-o", "/dev/null", url], check=True)  # warm up
-            for connections in CONNECTIONS:
+            subprocess.run(["curl", "-sf", "-o", "/dev/null", url], check=True)  # it answers
+            # Warm every worker: a worker's first request loads what it loads lazily (about
+            # a second here), which one request would leave to the measured runs.
+            wrk(url, 16, 2)
+            # The deep page and the narrow reference only where the ratio is taken.
+            levels = (16,) if name in ("api_list_deep", "plain_list_narrow") else CONNECTIONS
+            for connections in levels:
                 results[f"{name}_{connections}"] = wrk(url, connections, seconds)
     finally:
         process.terminate()
@@ -531,6 +557,15 @@ def report(ingestion: dict, memory: dict, dashboards: list[dict], api: dict) -> 
             f"| {name} | {connections} | {value['rps']:,.0f} | {value['p50_ms']:.1f} ms "
             f"| {value['p99_ms']:.1f} ms | {value['errors']} |"
         )
+    first, deep = api["api_list_16"]["rps"], api["api_list_deep_16"]["rps"]
+    lines += [
+        "",
+        "`plain_list` returns the same 23 columns as an API page; `plain_list_narrow`, the",
+        "reference of earlier runs, ten of them. `api_list_deep` is the page 100,000 rows into",
+        f"the list, reached by its cursor: {deep / first:.2f}x the first page's requests/s.",
+        f"Against the narrow reference the API list makes "
+        f"{first / api['plain_list_narrow_16']['rps']:.2f}x its requests/s.",
+    ]
     smallest, largest = dashboards[0], dashboards[-1]
     lines += [
         "",

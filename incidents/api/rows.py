@@ -26,6 +26,13 @@ from rest_framework.settings import api_settings
 
 from incidents.api.serializers import RegionCodeField, VisibleIncidentField
 
+# DRF fields whose to_representation returns a value of these exact types as it is.
+UNCHANGED: dict[type, tuple[type, ...]] = {
+    drf_fields.CharField: (str,),
+    drf_fields.ChoiceField: (str,),  # with text choices: a choice or an unknown value
+    drf_fields.IntegerField: (int,),
+    drf_fields.BooleanField: (bool,),
+}
 _MISSING = object()  # a relation on the way to the column is empty: DRF omits or defaults
 _UNREADABLE = (
     relations.RelatedField,
@@ -45,14 +52,18 @@ class _Column:
     if_missing: Any  # what DRF gives when the related row is missing (_MISSING: omit)
     annotation: bool  # read from an annotation of the queryset, not a model field
     iso_datetime: bool = False  # DRF's ISO 8601 output in the current time zone
+    # Value types the field hands back as they are (a str to a CharField, an int to an
+    # IntegerField): no call is needed for them.
+    unchanged: tuple[type, ...] = ()
 
 
 class RowPlan:
     """How to read one serializer's output from ``.values()`` rows."""
 
-    def __init__(self, columns: list[_Column]) -> None:
+    def __init__(self, columns: list[_Column], key: str = "pk") -> None:
         self.columns = columns
-        self.lookups = list(dict.fromkeys(column.lookup for column in columns))
+        # The primary key too: pages are positioned by it (see pagination.Keyset).
+        self.lookups = list(dict.fromkeys([*(column.lookup for column in columns), key]))
 
     def applies_to(self, queryset: QuerySet) -> bool:
         annotations = queryset.query.annotations
@@ -72,7 +83,9 @@ class RowPlan:
                 elif column.if_missing is not _MISSING:
                     output[column.name] = column.if_missing
                 continue
-            if column.iso_datetime and zone is not None and timezone.is_aware(value):
+            if type(value) in column.unchanged:
+                output[column.name] = value
+            elif column.iso_datetime and zone is not None and timezone.is_aware(value):
                 # DRF's DateTimeField, without looking the time zone up for every value.
                 try:
                     text = value.astimezone(zone).isoformat()
@@ -105,7 +118,7 @@ def row_plan(serializer_class: type[serializers.Serializer]) -> RowPlan | None:
         if column is None:
             return None
         columns.append(column)
-    return RowPlan(columns)
+    return RowPlan(columns, key=model._meta.pk.name)
 
 
 def _column(model: type[Model], name: str, field: drf_fields.Field) -> _Column | None:
@@ -150,7 +163,16 @@ def _column(model: type[Model], name: str, field: drf_fields.Field) -> _Column |
         if_missing,
         False,
         iso_datetime,
+        _unchanged(field),
     )
+
+
+def _unchanged(field: drf_fields.Field) -> tuple[type, ...]:
+    if isinstance(field, drf_fields.ChoiceField) and not all(
+        isinstance(value, str) for value in field.choice_strings_to_values.values()
+    ):
+        return ()  # a text value may come back as the choice it stands for (1 for "1")
+    return UNCHANGED.get(type(field), ())
 
 
 def _model_field(model: type[Model], path: list[str]) -> Any:

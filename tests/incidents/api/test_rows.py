@@ -505,3 +505,24 @@ def test_list_queries_do_not_grow_with_rows(request, endpoint, who):
     # A page is its rows and its count; an export is its rows.
     assert many[0] <= 2
     assert many[1] <= 1
+
+
+def test_values_are_passed_through_only_where_drf_would_keep_them():
+    class Choices(serializers.ModelSerializer):
+        # Numbers as choices: the text "1" becomes the number 1 in DRF's output.
+        incident_type = serializers.ChoiceField(choices=[(1, "one"), (2, "two")])
+        status = serializers.ChoiceField(choices=[("verified", "Verified")])
+        settlement = serializers.CharField()
+        killed = serializers.IntegerField()
+
+        class Meta:
+            model = Incident
+            fields = ["incident_type", "status", "settlement", "killed"]
+
+    plan = row_plan(Choices)
+    row = {"incident_type": "1", "status": "unheard-of", "settlement": "Odesa", "killed": 4}
+    expected = {
+        name: field.to_representation(row[name]) for name, field in Choices().fields.items()
+    }
+    assert expected["incident_type"] == 1
+    assert plan.represent({**row, "id": 7}) == expected

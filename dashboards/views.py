@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -192,6 +193,9 @@ def _overview_figures(period: Period, metric: str, pcode: str) -> dict[str, Any]
             "outages": _people_without_table(over_time),
         },
         "figures": {name: _figure_json(figure) for name, figure in figures.items()},
+        # Rendered once with the figures: a few years of weeks by type are thousands of
+        # cells, and rendering them was most of a warm page's time.
+        "weekly_table": render_to_string("dashboards/weekly_table.html", {"weekly": weekly}),
         "attribution": attribution if boundaries else "",
     }
 

@@ -90,6 +90,18 @@ def test_chart_data_downloads_as_csv_with_the_same_filters(client, analyst, data
     ]
 
 
+def test_the_weekly_table_is_on_the_page_warm_or_cold(client, analyst, data):
+    client.force_login(analyst)
+    row = "<tr><td>2023-08-14</td><td>missile_strike</td><td>1</td><td>0</td><td>19</td></tr>"
+    cold = client.get(URL).content.decode()
+    warm = client.get(URL).content.decode()
+    assert row in cold
+    assert warm.count(row) == cold.count(row) == 1
+    later = client.get(URL, {"date_from": "2023-09-01"}).content.decode()
+    assert row not in later
+    assert "<th>Week</th>" in later
+
+
 def test_text_from_the_data_is_escaped(client, analyst, organisation):
     IncidentFactory(organisation=organisation, verified=True)
     from incidents.models import Region

@@ -7,34 +7,14 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import path
 
 from impact.urls import urlpatterns as application
+from incidents.api.rows import row_plan
+from incidents.api.serializers import IncidentSerializer
 from incidents.models import Incident, VerificationStatus
 
-# The columns of an API list page (IncidentSerializer), read the same way.
-FIELDS = (
-    "public_id",
-    "external_source",
-    "external_id",
-    "occurred_on",
-    "occurred_at",
-    "date_precision",
-    "region__pcode",
-    "settlement",
-    "latitude",
-    "longitude",
-    "location_precision",
-    "incident_type",
-    "weapons_launched",
-    "weapons_intercepted",
-    "killed",
-    "injured",
-    "children_killed",
-    "children_injured",
-    "description",
-    "status",
-    "organisation__name",
-    "verified_at",
-    "updated_at",
-)
+# The columns an API list page reads (IncidentSerializer's, through the same joins).
+_plan = row_plan(IncidentSerializer)
+assert _plan is not None
+FIELDS = tuple(dict.fromkeys(column.lookup for column in _plan.columns))
 # The reference of the runs before 2026-12: ten of those columns.
 NARROW_FIELDS = (
     "public_id",

@@ -98,6 +98,9 @@ REFERENCE_TABLES = {
 DATA_TABLES = (
     "incidents_incidentdayfigures",
     "incidents_assetdayfigures",
+    "incidents_incidentmonthfigures",
+    "incidents_assetmonthfigures",
+    "incidents_incidentweekfigures",
     "incidents_outagedayfigures",
     "incidents_source",
     "incidents_damagedasset",

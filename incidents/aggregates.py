@@ -1,10 +1,14 @@
-"""Keeping the daily figures (IncidentDayFigures, AssetDayFigures) equal to the incidents.
+"""Keeping the daily figures, and the monthly and weekly rollups of them, equal to the
+incidents.
 
 Whatever changes incidents or their damaged assets names the (region, day) pairs it
 touched, old and new; ``refresh_day_figures`` then rewrites exactly those pairs from the raw
-rows, in the caller's transaction. Bulk writers (ingestion, synthetic data) call it per
-batch; edits through the ORM reach it through signals. ``rebuild_day_figures`` recomputes
-everything, for a migration or a repair (``manage.py rebuild_figures``).
+rows, then the (region, month) and (region, week) rows they fall in from the daily rows, in
+the caller's transaction. Bulk writers (ingestion, synthetic data) call it per batch; edits
+through the ORM reach it through signals. ``add_day_figures`` adds new incidents to every
+table in place. ``rebuild_day_figures`` recomputes everything, for a migration or a repair
+(``manage.py rebuild_figures``). The tables and their SQL are in
+``incidents.figure_tables``.
 """
 
 from __future__ import annotations
@@ -15,18 +19,23 @@ from itertools import islice
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.db.models.signals import post_delete, post_save, pre_save
 
-from incidents.models import (
-    AssetDayFigures,
-    DamagedAsset,
-    Incident,
-    IncidentDayFigures,
-    VerificationStatus,
+from incidents.figure_tables import (
+    DAILY,
+    ROLLUPS,
+    FigureTable,
+    from_daily_sql,
+    from_incidents_sql,
+    incident_table,
+    next_unit_start,
+    unit_start,
+    unit_start_sql,
 )
+from incidents.models import DamagedAsset, Incident
 
 DayKey = tuple[int | None, dt.date]
-COUNTED_STATUSES = (VerificationStatus.VERIFIED.value, VerificationStatus.SUBMITTED.value)
 CHUNK = 400
 
 
@@ -42,39 +51,6 @@ def ids_condition(column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
     if connection.vendor == "postgresql":
         return f"{column} = ANY(%s)", [list(ids)]
     return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
-
-
-def _tables() -> dict[str, str]:
-    quote = connection.ops.quote_name
-    return {
-        "incident": quote(Incident._meta.db_table),
-        "asset": quote(DamagedAsset._meta.db_table),
-        "days": quote(IncidentDayFigures._meta.db_table),
-        "asset_days": quote(AssetDayFigures._meta.db_table),
-    }
-
-
-def _insert_sql(source: str) -> tuple[str, str]:
-    """INSERT ... SELECT for both tables; ``source`` is what to read incidents ``i`` from."""
-    t = _tables()
-    statuses = ", ".join(f"'{status}'" for status in COUNTED_STATUSES)
-    incidents = (
-        f"INSERT INTO {t['days']} (region_id, day, incident_type, status, incidents, killed, "
-        "injured, children_killed, children_injured) "
-        "SELECT i.region_id, i.occurred_on, i.incident_type, i.status, COUNT(*), "
-        "SUM(i.killed), SUM(i.injured), SUM(i.children_killed), SUM(i.children_injured) "
-        f"FROM {source} WHERE i.status IN ({statuses}) "
-        "GROUP BY i.region_id, i.occurred_on, i.incident_type, i.status"
-    )
-    assets = (
-        f"INSERT INTO {t['asset_days']} (region_id, day, incident_type, status, asset_type, "
-        "total) "
-        "SELECT i.region_id, i.occurred_on, i.incident_type, i.status, a.asset_type, "
-        f"SUM(a.count) FROM {source} JOIN {t['asset']} a ON a.incident_id = i.id "
-        f"WHERE i.status IN ({statuses}) "
-        "GROUP BY i.region_id, i.occurred_on, i.incident_type, i.status, a.asset_type"
-    )
-    return incidents, assets
 
 
 def lock_regions(kind: int, region_ids: Iterable[int | None]) -> None:
@@ -98,39 +74,104 @@ OUTAGE_FIGURES_LOCK = 2
 
 
 def refresh_day_figures(keys: Iterable[DayKey]) -> None:
-    """Recompute the daily figures of these (region id or None, day) pairs."""
+    """Recompute the figures of these (region id or None, day) pairs, and the rollups'
+    rows of the months and weeks they fall in."""
     unique = {_normalised(key) for key in keys}
     if not unique:
         return
-    t = _tables()
     placed = sorted((key for key in unique if key[0] is not None), key=repr)
     unplaced = sorted({day for region, day in unique if region is None})
     with transaction.atomic(), connection.cursor() as cursor:
         lock_regions(DAY_FIGURES_LOCK, (region for region, _ in unique))
         for chunk in _chunks(placed, CHUNK):
-            rows = ", ".join(["(%s, %s)"] * len(chunk))
-            params = [value for key in chunk for value in key]
-            for table in (t["days"], t["asset_days"]):
-                cursor.execute(
-                    f"DELETE FROM {table} WHERE (region_id, day) IN (VALUES {rows})", params
-                )
-            # VALUES as a joined table: the (region, occurred_on) index finds each pair.
-            source = (
-                f"(VALUES {rows}) k JOIN {t['incident']} i "
-                "ON i.region_id = k.column1 AND i.occurred_on = k.column2"
-            )
-            for statement in _insert_sql(source):
-                cursor.execute(statement, params)
+            _rewrite_placed_days(cursor, chunk)
         for chunk in _chunks(unplaced, CHUNK):
-            days = ", ".join(["%s"] * len(chunk))
-            for table in (t["days"], t["asset_days"]):
-                cursor.execute(
-                    f"DELETE FROM {table} WHERE region_id IS NULL AND day IN ({days})", chunk
-                )
-            source = f"{t['incident']} i"
-            for statement in _insert_sql(source):
-                where = f"WHERE i.region_id IS NULL AND i.occurred_on IN ({days}) AND "
-                cursor.execute(statement.replace("WHERE ", where, 1), chunk)
+            _rewrite_unplaced_days(cursor, chunk)
+        # After the days: a rollup row is summed from the daily rows just written.
+        for rollup in ROLLUPS:
+            spans = {(region, unit_start(rollup.unit, day)) for region, day in unique}
+            for chunk in _chunks(sorted(span for span in spans if span[0] is not None), CHUNK):
+                _rewrite_placed_spans(cursor, rollup, chunk)
+            starts = sorted({start for region, start in spans if region is None})
+            for chunk in _chunks(starts, CHUNK):
+                _rewrite_unplaced_spans(cursor, rollup, chunk)
+
+
+def _rewrite_placed_days(cursor: CursorWrapper, keys: list[DayKey]) -> None:
+    rows = ", ".join(["(%s, %s)"] * len(keys))
+    params = [value for key in keys for value in key]
+    for table in DAILY:
+        cursor.execute(
+            f"DELETE FROM {table.name} WHERE (region_id, day) IN (VALUES {rows})", params
+        )
+    # VALUES as a joined table: the (region, occurred_on) index finds each pair.
+    source = (
+        f"(VALUES {rows}) k JOIN {incident_table()} i "
+        "ON i.region_id = k.column1 AND i.occurred_on = k.column2"
+    )
+    for table in DAILY:
+        cursor.execute(from_incidents_sql(table, source), params)
+
+
+def _rewrite_unplaced_days(cursor: CursorWrapper, days: list[dt.date]) -> None:
+    placeholders = ", ".join(["%s"] * len(days))
+    for table in DAILY:
+        cursor.execute(
+            f"DELETE FROM {table.name} WHERE region_id IS NULL AND day IN ({placeholders})",
+            days,
+        )
+        where = f"i.region_id IS NULL AND i.occurred_on IN ({placeholders})"
+        cursor.execute(from_incidents_sql(table, f"{incident_table()} i", where), days)
+
+
+def _rewrite_placed_spans(
+    cursor: CursorWrapper, rollup: FigureTable, spans: list[tuple[int, dt.date]]
+) -> None:
+    """Rewrite a rollup's (region, month or week) rows from the daily rows."""
+    pairs = ", ".join(["(%s, %s)"] * len(spans))
+    cursor.execute(
+        f"DELETE FROM {rollup.name} WHERE (region_id, {rollup.unit}) IN (VALUES {pairs})",
+        [value for span in spans for value in span],
+    )
+    triples = ", ".join(["(%s, %s, %s)"] * len(spans))
+    source = _daily_rows_of_spans(
+        rollup, f"(VALUES {triples}) k", "d.region_id = k.column1", "k.column2", "k.column3"
+    )
+    params = [
+        value
+        for region, start in spans
+        for value in (region, start, next_unit_start(rollup.unit, start))
+    ]
+    cursor.execute(from_daily_sql(rollup, source, "k.column1", "k.column2"), params)
+
+
+def _rewrite_unplaced_spans(
+    cursor: CursorWrapper, rollup: FigureTable, starts: list[dt.date]
+) -> None:
+    placeholders = ", ".join(["%s"] * len(starts))
+    cursor.execute(
+        f"DELETE FROM {rollup.name} WHERE region_id IS NULL AND {rollup.unit} IN ({placeholders})",
+        starts,
+    )
+    pairs = ", ".join(["(%s, %s)"] * len(starts))
+    source = _daily_rows_of_spans(
+        rollup, f"(VALUES {pairs}) k", "d.region_id IS NULL", "k.column1", "k.column2"
+    )
+    params = [value for start in starts for value in (start, next_unit_start(rollup.unit, start))]
+    cursor.execute(from_daily_sql(rollup, source, "d.region_id", "k.column1"), params)
+
+
+def _daily_rows_of_spans(rollup: FigureTable, spans: str, region: str, start: str, end: str) -> str:
+    """FROM the daily rows (alias ``d``) of each span (alias ``k``) of ``spans``: those of
+    ``region`` from ``start`` up to ``end``."""
+    condition = f"{region} AND d.day >= {start} AND d.day < {end}"
+    if connection.vendor == "postgresql":
+        # LATERAL: one range scan of the (region, day) index per span. Joined plainly,
+        # the spans were hashed by region and the whole daily table read past them;
+        # OFFSET 0 keeps the planner from flattening the subquery back into that join.
+        inner = f"SELECT * FROM {rollup.daily.name} d WHERE {condition} OFFSET 0"
+        return f"{spans} CROSS JOIN LATERAL ({inner}) d"
+    return f"{spans} JOIN {rollup.daily.name} d ON {condition}"
 
 
 def _normalised(key: tuple[Any, Any]) -> DayKey:
@@ -144,49 +185,17 @@ def _normalised(key: tuple[Any, Any]) -> DayKey:
 
 
 def add_day_figures(incident_ids: Sequence[int]) -> None:
-    """Add just-created incidents (with their assets) to the daily figures.
+    """Add just-created incidents (with their assets) to the daily figures and rollups.
 
     Additive, so its cost follows the batch, not the number of incidents already on those
     days: ingesting into a large table stays as fast as into an empty one. Only for new
     incidents; changed ones go through ``refresh_day_figures``.
     """
-    t = _tables()
-    statuses = ", ".join(f"'{status}'" for status in COUNTED_STATUSES)
-    key = "region_id, day, incident_type, status"
     with transaction.atomic(), connection.cursor() as cursor:
         for chunk in _chunks(list(incident_ids), 1000):
-            incidents, ids, params = _new_incidents(t["incident"], chunk)
-            cursor.execute(
-                f"INSERT INTO {t['days']} ({key}, incidents, killed, injured, children_killed, "
-                "children_injured) "
-                "SELECT i.region_id, i.occurred_on, i.incident_type, i.status, COUNT(*), "
-                "SUM(i.killed), SUM(i.injured), SUM(i.children_killed), "
-                f"SUM(i.children_injured) FROM {incidents} "
-                f"WHERE {ids} AND i.status IN ({statuses}) "
-                "GROUP BY i.region_id, i.occurred_on, i.incident_type, i.status "
-                f"ON CONFLICT ({key}) DO UPDATE SET "
-                + ", ".join(
-                    f"{name} = {t['days']}.{name} + EXCLUDED.{name}"
-                    for name in (
-                        "incidents",
-                        "killed",
-                        "injured",
-                        "children_killed",
-                        "children_injured",
-                    )
-                ),
-                params,
-            )
-            cursor.execute(
-                f"INSERT INTO {t['asset_days']} ({key}, asset_type, total) "
-                "SELECT i.region_id, i.occurred_on, i.incident_type, i.status, a.asset_type, "
-                f"SUM(a.count) FROM {incidents} JOIN {t['asset']} a "
-                f"ON a.incident_id = i.id WHERE {ids} AND i.status IN ({statuses}) "
-                "GROUP BY i.region_id, i.occurred_on, i.incident_type, i.status, a.asset_type "
-                f"ON CONFLICT ({key}, asset_type) DO UPDATE SET "
-                f"total = {t['asset_days']}.total + EXCLUDED.total",
-                params,
-            )
+            source, ids, params = _new_incidents(incident_table(), chunk)
+            for table in (*DAILY, *ROLLUPS):
+                cursor.execute(from_incidents_sql(table, source, ids, additive=True), params)
 
 
 def _new_incidents(table: str, ids: list[int]) -> tuple[str, str, list[Any]]:
@@ -203,13 +212,16 @@ def _new_incidents(table: str, ids: list[int]) -> tuple[str, str, list[Any]]:
 
 
 def rebuild_day_figures() -> None:
-    """Recompute every daily figure from the raw rows."""
-    t = _tables()
+    """Recompute every daily figure from the raw rows, then every rollup from those."""
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {t['days']}")
-        cursor.execute(f"DELETE FROM {t['asset_days']}")
-        for statement in _insert_sql(f"{t['incident']} i"):
-            cursor.execute(statement)
+        for table in (*DAILY, *ROLLUPS):
+            cursor.execute(f"DELETE FROM {table.name}")
+        for table in DAILY:
+            cursor.execute(from_incidents_sql(table, f"{incident_table()} i"))
+        for rollup in ROLLUPS:
+            start = unit_start_sql(rollup.unit, "d.day")
+            source = f"{rollup.daily.name} d"
+            cursor.execute(from_daily_sql(rollup, source, "d.region_id", start))
 
 
 # -- edits through the ORM ------------------------------------------------------------------

@@ -15,7 +15,14 @@ from incidents.models.attacks import (
 from incidents.models.base import LocationPrecision, VerificationStatus
 from incidents.models.baselines import NeedsBaseline
 from incidents.models.disruptions import GrainDisruption, GrainShipment, ServiceDisruption
-from incidents.models.figures import AssetDayFigures, IncidentDayFigures, OutageDayFigures
+from incidents.models.figures import (
+    AssetDayFigures,
+    AssetMonthFigures,
+    IncidentDayFigures,
+    IncidentMonthFigures,
+    IncidentWeekFigures,
+    OutageDayFigures,
+)
 from incidents.models.ingestion import Feed, FeedFormat, IngestionIssue, IngestionRun
 from incidents.models.places import Port, Region, RegionBoundary
 from incidents.models.sources import Source
@@ -23,7 +30,10 @@ from incidents.models.tombstones import Tombstone
 
 __all__ = [
     "AssetDayFigures",
+    "AssetMonthFigures",
     "IncidentDayFigures",
+    "IncidentMonthFigures",
+    "IncidentWeekFigures",
     "OutageDayFigures",
     "AttackWave",
     "AttackWaveWeapon",

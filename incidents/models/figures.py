@@ -1,10 +1,15 @@
-"""Daily figures per region, kept in step with the incidents they sum.
+"""Daily, monthly and weekly figures per region, kept in step with the incidents they sum.
 
 The dashboards and the needs API read these instead of scanning every incident: a region's
 day holds a handful of rows whatever the number of incidents. ``incidents.aggregates``
-rewrites the rows of every (region, day) an ingestion batch, an edit or a deletion touches;
-a test holds them equal to a recomputation from the raw rows. Sums are big integers: one
-incident may already carry up to 2**31 - 1 of each count.
+rewrites the rows of every (region, day) an ingestion batch, an edit or a deletion touches,
+then the months and weeks those days fall in; tests hold them equal to a recomputation
+from the raw rows. Sums are big integers: one incident may already carry up to
+2**31 - 1 of each count.
+
+The monthly and weekly rollups exist because a period of years still covers a thousand
+days per region and type: whole months (or weeks) inside a period are read from the
+rollups, only the days at its edges from the daily figures.
 """
 
 from __future__ import annotations
@@ -15,17 +20,18 @@ from django.utils.translation import gettext_lazy as _
 from incidents.models.places import Region
 
 
-class DayFiguresKey(models.Model):
-    """What daily figures are summed by: region, day, incident type and review status.
+class FiguresKey(models.Model):
+    """What figures are summed by, besides a date: region, incident type and review status.
 
     Only statuses that figures count are kept: verified, and submitted (for readers who
     include reports awaiting review). ``region`` is empty for incidents with no region.
+    Each table has a unique index on its whole key (created by its migration, with NULLS
+    NOT DISTINCT on PostgreSQL 15+), which additive writes upsert on.
     """
 
     region = models.ForeignKey(
         Region, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
-    day = models.DateField()
     incident_type = models.CharField(max_length=20)
     status = models.CharField(max_length=16)
 
@@ -33,14 +39,54 @@ class DayFiguresKey(models.Model):
         abstract = True
 
 
-class IncidentDayFigures(DayFiguresKey):
-    """Incidents and casualties of one region, day, incident type and review status."""
+class DayFiguresKey(FiguresKey):
+    """Figures of one region, day, incident type and review status."""
+
+    day = models.DateField()
+
+    class Meta:
+        abstract = True
+
+
+class MonthFiguresKey(FiguresKey):
+    """Figures of one region, calendar month, incident type and review status.
+
+    ``month`` is the first day of the month.
+    """
+
+    month = models.DateField()
+
+    class Meta:
+        abstract = True
+
+
+class WeekFiguresKey(FiguresKey):
+    """Figures of one region, ISO week, incident type and review status.
+
+    ``week`` is the Monday the week begins on.
+    """
+
+    week = models.DateField()
+
+    class Meta:
+        abstract = True
+
+
+class IncidentSums(models.Model):
+    """Incidents and their casualties, summed."""
 
     incidents = models.PositiveBigIntegerField(default=0)
     killed = models.PositiveBigIntegerField(default=0)
     injured = models.PositiveBigIntegerField(default=0)
     children_killed = models.PositiveBigIntegerField(default=0)
     children_injured = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class IncidentDayFigures(DayFiguresKey, IncidentSums):
+    """Incidents and casualties of one region, day, incident type and review status."""
 
     class Meta:
         verbose_name = _("daily incident figures")
@@ -70,6 +116,42 @@ class AssetDayFigures(DayFiguresKey):
 
     def __str__(self) -> str:
         return f"{self.region_id} {self.day} {self.asset_type}: {self.total}"
+
+
+class IncidentMonthFigures(MonthFiguresKey, IncidentSums):
+    """IncidentDayFigures summed by calendar month."""
+
+    class Meta:
+        verbose_name = _("monthly incident figures")
+        verbose_name_plural = _("monthly incident figures")
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.month:%Y-%m} {self.incident_type} {self.status}"
+
+
+class AssetMonthFigures(MonthFiguresKey):
+    """AssetDayFigures summed by calendar month."""
+
+    asset_type = models.CharField(max_length=20)
+    total = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("monthly damage figures")
+        verbose_name_plural = _("monthly damage figures")
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.month:%Y-%m} {self.asset_type}: {self.total}"
+
+
+class IncidentWeekFigures(WeekFiguresKey, IncidentSums):
+    """IncidentDayFigures summed by ISO week, for the weekly charts."""
+
+    class Meta:
+        verbose_name = _("weekly incident figures")
+        verbose_name_plural = _("weekly incident figures")
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.week} {self.incident_type} {self.status}"
 
 
 class OutageDayFigures(models.Model):

@@ -7,7 +7,7 @@ Only verified records count unless a period asks to include records submitted fo
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db.models import (
@@ -24,15 +24,14 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Greatest, Least, TruncMonth, TruncWeek
+from django.db.models.functions import Coalesce, Greatest, Least, TruncMonth
 from django.utils import timezone
 
+from incidents.figure_tables import INCIDENT_SUMS
 from incidents.models import (
-    AssetDayFigures,
     DamagedAsset,
     GrainShipment,
     Incident,
-    IncidentDayFigures,
     NeedsBaseline,
     OutageDayFigures,
     Region,
@@ -42,6 +41,7 @@ from incidents.models import (
 from incidents.models.disruptions import ServiceDisruptionQuerySet
 from incidents.models.places import name_in_language
 from incidents.outage_figures import local_day, midnight
+from incidents.selectors.figures import casualty_sums, damage_sums, weekly_sums
 
 SERVICES = [choice.value for choice in ServiceDisruption.Service]
 ASSET_TYPES = [choice.value for choice in DamagedAsset.AssetType]
@@ -169,34 +169,23 @@ def counted_incidents(period: Period) -> QuerySet[Incident]:
     return Incident.objects.filter(_period_conditions(period, "occurred_on"))
 
 
-def _day_conditions(period: Period) -> Q:
-    """The period's conditions on the daily figures (IncidentDayFigures, AssetDayFigures)."""
-    return _period_conditions(period, "day")
+def _figures_conditions(period: Period) -> Q:
+    """The period's conditions on the summed figures, but its dates (status, types,
+    region): ``incidents.selectors.figures`` splits the dates between daily figures and
+    rollups."""
+    return _period_conditions(replace(period, date_from=None, date_to=None), "day")
 
 
 def weekly_incidents(*, period: Period) -> list[dict[str, Any]]:
     """Incidents and casualties per week and incident type, oldest first."""
-    return [
-        dict(row)
-        for row in IncidentDayFigures.objects.filter(_day_conditions(period))
-        .annotate(week=TruncWeek("day"))
-        .values("week", "incident_type")
-        .annotate(**_figure_sums())
-        .order_by("week", "incident_type")
-    ]
-
-
-def _figure_sums() -> dict[str, Any]:
-    return {name: Coalesce(Sum(name), 0) for name in CASUALTY_FIELDS}
-
-
-CASUALTY_FIELDS = ("incidents", "killed", "injured", "children_killed", "children_injured")
+    return weekly_sums(where=_figures_conditions(period), dates=(period.date_from, period.date_to))
 
 
 def _casualties(period: Period, by: list[str]) -> list[dict]:
-    """Read from the daily figures, which ingestion and edits keep equal to the incidents."""
-    figures = IncidentDayFigures.objects.filter(_day_conditions(period))
-    return list(figures.values(*by).annotate(**_figure_sums()).order_by())
+    """Read from the daily and monthly figures, which ingestion and edits keep equal to the
+    incidents."""
+    dates = (period.date_from, period.date_to)
+    return casualty_sums(where=_figures_conditions(period), dates=dates, by=by)
 
 
 def counted_outages(period: Period) -> ServiceDisruptionQuerySet:
@@ -286,10 +275,8 @@ def _baseline_label(baseline: NeedsBaseline) -> str:
 
 
 def _damaged(period: Period, by: list[str]) -> list[dict]:
-    figures = AssetDayFigures.objects.filter(_day_conditions(period))
-    return list(
-        figures.values(*by, "asset_type").annotate(total=Coalesce(Sum("total"), 0)).order_by()
-    )
+    dates = (period.date_from, period.date_to)
+    return damage_sums(where=_figures_conditions(period), dates=dates, by=[*by, "asset_type"])
 
 
 @dataclass
@@ -304,7 +291,7 @@ class _ByRegion:
 
     @classmethod
     def compute(cls, period: Period) -> _ByRegion:
-        """Four grouped queries, whatever the number of records."""
+        """Five grouped queries (person-days take two), whatever the number of records."""
         grouped = cls({}, {}, {}, {}, {})
         for row in _casualties(period, ["region_id"]):
             grouped.casualties[row.pop("region_id")] = row
@@ -329,7 +316,7 @@ class _ByRegion:
             }
 
         return {
-            **total(self.casualties, list(CASUALTY_FIELDS), 0),
+            **total(self.casualties, list(INCIDENT_SUMS), 0),
             "people_without": total(self.without, SERVICES, 0),
             "outages": total(self.outages, SERVICES, 0),
             "person_days": {
@@ -372,12 +359,12 @@ def _national(
 
 
 def region_needs(*, period: Period) -> list[RegionNeeds]:
-    """One row per first-level region, in P-code order: six queries in all."""
+    """One row per first-level region, in P-code order: seven queries in all."""
     return _region_rows(_ByRegion.compute(period), latest_baselines())
 
 
 def needs_and_summary(*, period: Period) -> tuple[list[RegionNeeds], NationalSummary]:
-    """Region rows and national totals from the same grouped queries (seven in all)."""
+    """Region rows and national totals from the same grouped queries (eight in all)."""
     grouped, baselines = _ByRegion.compute(period), latest_baselines()
     return _region_rows(grouped, baselines), _national(period, grouped, baselines)
 

@@ -116,13 +116,22 @@ def test_text_from_the_data_is_escaped(client, analyst, organisation):
     assert "</script><script>alert(1)</script>" in figure["data"][0]["y"]
 
 
-def test_overview_query_count_does_not_grow_with_the_data(
-    client, analyst, data, django_assert_max_num_queries
+@pytest.mark.parametrize(
+    "period",
+    [
+        {},
+        {"date_from": "2023-01-18", "date_to": "2023-09-09"},  # months and edge days
+        {"date_from": "2023-08-02", "date_to": "2023-08-20"},  # inside one month
+    ],
+)
+def test_overview_query_count_does_not_grow_with_the_data_or_the_period(
+    client, analyst, data, period, django_assert_num_queries
 ):
     IncidentFactory.create_batch(30, verified=True)
     client.force_login(analyst)
-    with django_assert_max_num_queries(22):
-        client.get(URL)
+    with django_assert_num_queries(16):
+        response = client.get(URL, period)
+    assert response.context["summary"].incidents == 31
 
 
 def test_figures_are_cached_until_the_data_change(

@@ -1,9 +1,9 @@
-"""The daily figures per region always equal a recomputation from the raw incidents."""
+"""The daily figures per region, and their monthly and weekly rollups, always equal a
+recomputation from the raw incidents."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -16,76 +16,18 @@ from incidents.demo import demo_add_synthetic
 from incidents.ingestion import services as ingestion
 from incidents.models import (
     AssetDayFigures,
-    DamagedAsset,
+    AssetMonthFigures,
     Incident,
     IncidentDayFigures,
+    IncidentMonthFigures,
+    IncidentWeekFigures,
     IngestionRun,
 )
 from tests.factories import DamagedAssetFactory, IncidentFactory, region
+from tests.incidents.summed_figures import TABLES, assert_in_step, stored
 
 pytestmark = pytest.mark.django_db
 PAYLOADS = Path(__file__).resolve().parents[1] / "payloads"
-COUNTED = ("verified", "submitted")
-
-
-def stored() -> tuple[dict, dict]:
-    """The daily figures as stored, without empty rows."""
-    days = {
-        (row.region_id, row.day, row.incident_type, row.status): (
-            row.incidents,
-            row.killed,
-            row.injured,
-            row.children_killed,
-            row.children_injured,
-        )
-        for row in IncidentDayFigures.objects.all()
-    }
-    assets = {
-        (row.region_id, row.day, row.incident_type, row.status, row.asset_type): row.total
-        for row in AssetDayFigures.objects.all()
-        if row.total
-    }
-    return days, assets
-
-
-def recomputed() -> tuple[dict, dict]:
-    """The same figures, summed in Python from every incident and asset."""
-    days: dict = {}
-    for incident in Incident.objects.filter(status__in=COUNTED):
-        key = (incident.region_id, incident.occurred_on, incident.incident_type, incident.status)
-        counts = days.get(key, (0, 0, 0, 0, 0))
-        days[key] = tuple(
-            total + value
-            for total, value in zip(
-                counts,
-                (
-                    1,
-                    incident.killed,
-                    incident.injured,
-                    incident.children_killed,
-                    incident.children_injured,
-                ),
-                strict=True,
-            )
-        )
-    assets: Counter = Counter()
-    for asset in DamagedAsset.objects.select_related("incident").filter(
-        incident__status__in=COUNTED
-    ):
-        incident = asset.incident
-        key = (
-            incident.region_id,
-            incident.occurred_on,
-            incident.incident_type,
-            incident.status,
-            asset.asset_type,
-        )
-        assets[key] += asset.count
-    return days, {key: total for key, total in assets.items() if total}
-
-
-def assert_in_step() -> None:
-    assert stored() == recomputed()
 
 
 def test_new_incidents_and_assets_are_counted(organisation):
@@ -162,16 +104,29 @@ def test_ingestion_keeps_the_figures_in_step_through_new_changed_and_unchanged_r
     assert_in_step()
     ingest(changed)
     assert_in_step()
+    # Into another month and ISO week; and into July within the same week (31 July 2023
+    # is the Monday of 1 August's week).
+    moved = changed.replace("2023-08-16", "2023-09-04").replace("2023-08-01", "2023-07-31")
+    third = ingest(moved)
+    assert third.updated > 0
+    assert_in_step()
+    lviv = region("UA46").pk
+    assert IncidentMonthFigures.objects.filter(region=lviv, month=dt.date(2023, 9, 1)).exists()
+    assert IncidentWeekFigures.objects.filter(region=lviv, week=dt.date(2023, 9, 4)).exists()
 
 
 def test_synthetic_data_and_a_rebuild_agree(organisation):
     call_command("load_demo", verbosity=0)
     assert demo_add_synthetic(count=300) == 300
     assert_in_step()
-    before = stored()
-    IncidentDayFigures.objects.all().delete()
+    before = {unit: stored(unit) for unit in TABLES}
+    # Lost, or only partly: the rebuild starts over from the raw rows either way.
+    for model in (IncidentDayFigures, IncidentMonthFigures, IncidentWeekFigures):
+        model.objects.all().delete()
+    AssetMonthFigures.objects.filter(asset_type="residential").delete()
     rebuild_day_figures()
-    assert stored() == before
+    assert {unit: stored(unit) for unit in TABLES} == before
+    assert_in_step()
 
 
 def test_refreshing_a_pair_with_nothing_left_empties_it(organisation):
@@ -181,6 +136,8 @@ def test_refreshing_a_pair_with_nothing_left_empties_it(organisation):
     assert IncidentDayFigures.objects.count() == 1
     refresh_day_figures({(incident.region_id, incident.occurred_on)})
     assert not IncidentDayFigures.objects.exists()
+    assert not IncidentMonthFigures.objects.exists()
+    assert not IncidentWeekFigures.objects.exists()
 
 
 def test_sums_beyond_the_range_of_one_incidents_count_fit(organisation):
@@ -188,3 +145,5 @@ def test_sums_beyond_the_range_of_one_incidents_count_fit(organisation):
     IncidentFactory.create_batch(2, organisation=organisation, verified=True, injured=largest)
     assert_in_step()
     assert IncidentDayFigures.objects.get().injured == 2 * largest
+    assert IncidentMonthFigures.objects.get().injured == 2 * largest
+    assert IncidentWeekFigures.objects.get().injured == 2 * largest

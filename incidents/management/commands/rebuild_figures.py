@@ -6,13 +6,21 @@ from django.core.management.base import BaseCommand
 
 from incidents.aggregates import rebuild_day_figures
 from incidents.figures_cache import figures_changed
-from incidents.models import AssetDayFigures, IncidentDayFigures, OutageDayFigures
+from incidents.models import (
+    AssetDayFigures,
+    AssetMonthFigures,
+    IncidentDayFigures,
+    IncidentMonthFigures,
+    IncidentWeekFigures,
+    OutageDayFigures,
+)
 from incidents.outage_figures import rebuild_outage_figures
 
 
 class Command(BaseCommand):
     help = (
-        "Recompute the daily figures per region from the raw incidents and outages "
+        "Recompute the daily figures per region (and their monthly and weekly rollups) from "
+        "the raw incidents and outages "
         "(after writing to the database outside the application, or to repair them)."
     )
 
@@ -23,5 +31,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Daily figures rebuilt: {IncidentDayFigures.objects.count()} incident rows, "
             f"{AssetDayFigures.objects.count()} damage rows, "
-            f"{OutageDayFigures.objects.count()} outage rows."
+            f"{OutageDayFigures.objects.count()} outage rows; monthly rollups: "
+            f"{IncidentMonthFigures.objects.count()} incident rows, "
+            f"{AssetMonthFigures.objects.count()} damage rows; weekly rollups: "
+            f"{IncidentWeekFigures.objects.count()} incident rows."
         )

@@ -1,0 +1,145 @@
+"""The tables of summed figures, and the SQL that fills each of them.
+
+Daily tables sum the incidents (and their damaged assets) per region and day; rollups sum
+the daily rows per region and calendar month or ISO week. Every table is filled the same
+two ways: from raw incidents (``from_incidents_sql``: all of them, or a batch added in
+place) and, for a rollup, from its daily table (``from_daily_sql``). ``incidents.aggregates``
+decides which rows to rewrite when.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import connection, models
+
+from incidents.models import (
+    AssetDayFigures,
+    AssetMonthFigures,
+    DamagedAsset,
+    Incident,
+    IncidentDayFigures,
+    IncidentMonthFigures,
+    IncidentWeekFigures,
+    VerificationStatus,
+)
+
+COUNTED_STATUSES = (VerificationStatus.VERIFIED.value, VerificationStatus.SUBMITTED.value)
+INCIDENT_SUMS = ("incidents", "killed", "injured", "children_killed", "children_injured")
+
+
+@dataclass(frozen=True)
+class FigureTable:
+    model: type[models.Model]
+    unit: str  # "day", "month" or "week": the key's date column, and what it spans
+    of_assets: bool = False  # keyed by asset type too, summing the assets' counts
+
+    @property
+    def name(self) -> str:
+        return connection.ops.quote_name(self.model._meta.db_table)
+
+    @property
+    def key(self) -> list[str]:
+        key = ["region_id", self.unit, "incident_type", "status"]
+        return [*key, "asset_type"] if self.of_assets else key
+
+    @property
+    def sums(self) -> tuple[str, ...]:
+        return ("total",) if self.of_assets else INCIDENT_SUMS
+
+    @property
+    def daily(self) -> FigureTable:
+        """The daily table this one sums (itself for a daily table)."""
+        return DAILY_ASSETS if self.of_assets else DAILY_INCIDENTS
+
+
+DAILY_INCIDENTS = FigureTable(IncidentDayFigures, "day")
+DAILY_ASSETS = FigureTable(AssetDayFigures, "day", of_assets=True)
+DAILY = (DAILY_INCIDENTS, DAILY_ASSETS)
+ROLLUPS = (
+    FigureTable(IncidentMonthFigures, "month"),
+    FigureTable(AssetMonthFigures, "month", of_assets=True),
+    FigureTable(IncidentWeekFigures, "week"),
+)
+
+
+def unit_start(unit: str, day: dt.date) -> dt.date:
+    """The first day of the month or ISO week (Monday) ``day`` falls in."""
+    if unit == "month":
+        return day.replace(day=1)
+    if unit == "week":
+        return day - dt.timedelta(days=day.weekday())
+    return day
+
+
+def next_unit_start(unit: str, start: dt.date) -> dt.date:
+    """The first day of the month or week after the one beginning on ``start``."""
+    if unit == "month":
+        return (start + dt.timedelta(days=31)).replace(day=1)
+    if unit == "week":
+        return start + dt.timedelta(days=7)
+    return start + dt.timedelta(days=1)
+
+
+def unit_start_sql(unit: str, column: str) -> str:
+    """SQL for ``unit_start`` of a date column."""
+    if unit == "day":
+        return column
+    if connection.vendor == "postgresql":
+        return f"CAST(date_trunc('{unit}', {column}) AS date)"
+    if unit == "month":
+        return f"date({column}, 'start of month')"
+    # The Monday on or before: back six days, then on to the next Monday (or stay on it).
+    return f"date({column}, '-6 days', 'weekday 1')"
+
+
+def _upsert(table: FigureTable) -> str:
+    """ON CONFLICT clause adding the inserted sums to the row already there."""
+    added = ", ".join(f"{name} = {table.name}.{name} + EXCLUDED.{name}" for name in table.sums)
+    return f" ON CONFLICT ({', '.join(table.key)}) DO UPDATE SET {added}"
+
+
+def from_incidents_sql(
+    table: FigureTable, source: str, where: str = "", *, additive: bool = False
+) -> str:
+    """INSERT ... SELECT of the counted incidents read from ``source`` (alias ``i``).
+
+    ``where`` narrows them further; ``additive`` adds to rows already there instead of
+    expecting their key to be free.
+    """
+    start = unit_start_sql(table.unit, "i.occurred_on")
+    statuses = ", ".join(f"'{status}'" for status in COUNTED_STATUSES)
+    group = ["i.region_id", start, "i.incident_type", "i.status"]
+    if table.of_assets:
+        group.append("a.asset_type")
+        sums = "SUM(a.count)"
+        source += f" JOIN {connection.ops.quote_name(DamagedAsset._meta.db_table)} a "
+        source += "ON a.incident_id = i.id"
+    else:
+        sums = "COUNT(*), " + ", ".join(f"SUM(i.{name})" for name in INCIDENT_SUMS[1:])
+    conditions = " AND ".join(filter(None, [where, f"i.status IN ({statuses})"]))
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join([*table.key, *table.sums])}) "
+        f"SELECT {', '.join(group)}, {sums} FROM {source} WHERE {conditions} "
+        f"GROUP BY {', '.join(group)}"
+    )
+    return sql + _upsert(table) if additive else sql
+
+
+def from_daily_sql(rollup: FigureTable, source: str, region: str, start: str) -> str:
+    """INSERT ... SELECT of a rollup's rows from its daily table, read from ``source``
+    (alias ``d``); ``region`` and ``start`` are the SQL of the rows' region and month or
+    week."""
+    group = [region, start, "d.incident_type", "d.status"]
+    if rollup.of_assets:
+        group.append("d.asset_type")
+    sums = ", ".join(f"SUM(d.{name})" for name in rollup.sums)
+    return (
+        f"INSERT INTO {rollup.name} ({', '.join([*rollup.key, *rollup.sums])}) "
+        f"SELECT {', '.join(group)}, {sums} FROM {source} GROUP BY {', '.join(group)}"
+    )
+
+
+def incident_table() -> str:
+    return connection.ops.quote_name(Incident._meta.db_table)

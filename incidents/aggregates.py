@@ -64,9 +64,14 @@ def lock_regions(kind: int, region_ids: Iterable[int | None]) -> None:
     """
     if connection.vendor != "postgresql":
         return
+    regions = sorted({region_id or 0 for region_id in region_ids})
     with connection.cursor() as cursor:
-        for region_id in sorted({region_id or 0 for region_id in region_ids}):
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [kind, region_id])
+        # One statement; the locks are taken in the order of the rows.
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, region) FROM unnest(%s::int[]) AS region "
+            "ORDER BY region",
+            [kind, regions],
+        )
 
 
 DAY_FIGURES_LOCK = 1  # lock_regions' kinds

@@ -100,6 +100,13 @@ def _upsert(table: FigureTable) -> str:
     return f" ON CONFLICT ({', '.join(table.key)}) DO UPDATE SET {added}"
 
 
+def add_to_existing_sql(table: FigureTable, rows: str) -> str:
+    """INSERT of ``rows`` (a VALUES list or a SELECT of the table's key and sums, in that
+    order) that adds them to the rows already there."""
+    columns = ", ".join([*table.key, *table.sums])
+    return f"INSERT INTO {table.name} ({columns}) {rows}" + _upsert(table)
+
+
 def from_incidents_sql(
     table: FigureTable, source: str, where: str = "", *, additive: bool = False
 ) -> str:

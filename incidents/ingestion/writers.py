@@ -17,7 +17,7 @@ from django.db import DataError, IntegrityError, connection, transaction
 from django.db.models import Model, Q
 from django.utils import timezone
 
-from incidents.aggregates import DayKey, add_day_figures, ids_condition, refresh_day_figures
+from incidents.aggregates import DayKey, ids_condition, refresh_day_figures
 from incidents.ingestion.bulk import column_name, insert_rows, update_rows
 from incidents.ingestion.gazetteer import Match, NameIndex
 from incidents.ingestion.parsers.impact import split_impact_key
@@ -32,6 +32,7 @@ from incidents.models import (
     Source,
     VerificationStatus,
 )
+from incidents.new_figures import NewIncident, add_new_incidents
 
 Key = tuple[Any, ...]
 # Record fields copied onto the incident as they are; the rest are keys and children.
@@ -107,9 +108,9 @@ class BatchWriter:
     def before_update(self, current: dict[str, Any]) -> None:
         """Called with the stored values of a row about to be changed."""
 
-    def after_batch(self, created: list[int], updated: list[Any]) -> None:
-        """Called with the ids of new rows and the changed rows once they and their
-        children are written (same transaction)."""
+    def after_batch(self, created: list[tuple[int, _Pending]], updated: list[Any]) -> None:
+        """Called with the new rows (id and what was written) and the changed rows once
+        they and their children are written (same transaction)."""
 
     # -- batch ----------------------------------------------------------------------------
     def issue(self, outcome: BatchOutcome, row: ParsedRow, level: str, reason: str) -> None:
@@ -212,7 +213,7 @@ class BatchWriter:
                 replaced.append((instance, item))
         created = self._save(to_create, to_update, changed_fields)
         self.write_children(created, replaced)
-        self.after_batch([pk for pk, _ in created], to_update)
+        self.after_batch(created, to_update)
         outcome.created += len(to_create)
         outcome.updated += len(to_update)
         IngestionIssue.objects.bulk_create(outcome.issues)
@@ -297,13 +298,29 @@ class IncidentWriter(BatchWriter):
     def before_update(self, current: dict[str, Any]) -> None:
         self._old_keys.add((current["region_id"], current["occurred_on"]))
 
-    def after_batch(self, created: list[int], updated: list[Any]) -> None:
+    def after_batch(self, created: list[tuple[int, _Pending]], updated: list[Any]) -> None:
         """Bring the daily figures up to date: new incidents are added to them; the days a
         changed incident left or joined are recomputed."""
-        add_day_figures(created)
+        add_new_incidents(self._counted(item) for _, item in created)
         keys = {(obj.region_id, obj.occurred_on) for obj in updated}
         refresh_day_figures(keys | self._old_keys)
         self._old_keys.clear()
+
+    def _counted(self, item: _Pending) -> NewIncident:
+        """What a new incident adds to the figures: the values it was written with (its
+        status is the run's, as in ``new_row``)."""
+        values = item.values
+        return NewIncident(
+            region_id=values["region_id"],
+            occurred_on=values["occurred_on"],
+            incident_type=values["incident_type"],
+            status=self.run.record_status,
+            killed=values["killed"],
+            injured=values["injured"],
+            children_killed=values["children_killed"],
+            children_injured=values["children_injured"],
+            assets=tuple((row["asset_type"], row["count"]) for row in item.children["assets"]),
+        )
 
     def key_of(self, record: IncidentRecord) -> Key:
         if self.run.format.startswith("impact"):

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from incidents import services
@@ -17,6 +20,7 @@ from incidents.models import (
     IncidentMonthFigures,
     IncidentWeekFigures,
 )
+from incidents.new_figures import NewIncident, add_new_incidents
 from tests.factories import DamagedAssetFactory, IncidentFactory, region
 from tests.incidents.summed_figures import TABLES, assert_in_step, stored
 
@@ -144,6 +148,59 @@ def test_new_incidents_are_added_to_the_rollups_in_place(organisation):
     assert_in_step()
     assert month_figures("UA46", dt.date(2023, 2, 1)) == (3, 5, 2)
     assert week_incidents("UA46", dt.date(2023, 1, 30)) == 3
+
+
+def test_new_incidents_are_added_from_their_values_in_memory(organisation):
+    IncidentFactory(organisation=organisation, verified=True, occurred_on=FEB_1, killed=1)
+    kinds = [
+        # (day, region, status, killed, assets)
+        (JAN_31, "UA46", "verified", 2, [("energy", 2)]),
+        (FEB_1, "UA46", "verified", 3, [("energy", 1), ("residential", 7)]),
+        (FEB_1, "UA46", "submitted", 1, []),
+        (FEB_1, "UA46", "draft", 50, [("energy", 9)]),  # not counted
+        (FEB_5, None, "verified", 4, [("residential", 1)]),
+        (FEB_5, None, "verified", 1, []),
+        (FEB_6, "UA14", "verified", 0, [("health", 3)]),
+    ]
+    new = []
+    for day, pcode, status, killed, assets in kinds:
+        incident = Incident.objects.bulk_create(
+            [
+                Incident(
+                    occurred_on=day,
+                    region=region(pcode) if pcode else None,
+                    incident_type=Incident.IncidentType.MISSILE_STRIKE,
+                    killed=killed,
+                    injured=killed + 1,
+                    organisation=organisation,
+                    status=status,
+                    verified_at=timezone.now() if status == "verified" else None,
+                )
+            ]
+        )[0]
+        DamagedAsset.objects.bulk_create(
+            [DamagedAsset(incident=incident, asset_type=kind, count=n) for kind, n in assets]
+        )
+        new.append(
+            NewIncident(
+                region_id=incident.region_id,
+                occurred_on=day,
+                incident_type=incident.incident_type,
+                status=status,
+                killed=killed,
+                injured=killed + 1,
+                assets=tuple(assets),
+            )
+        )
+    add_new_incidents(new)
+    assert_in_step()
+    assert month_figures("UA46", dt.date(2023, 2, 1)) == (2, 4, 6)
+    assert week_incidents("UA46", dt.date(2023, 1, 30)) == 4
+    # Nothing new, nothing counted: no write at all.
+    with CaptureQueriesContext(connection) as queries:
+        add_new_incidents([])
+        add_new_incidents([replace(new[3], status="draft")])
+    assert queries.captured_queries == []
 
 
 def test_rebuild_figures_restores_lost_rollups(organisation):

@@ -88,6 +88,7 @@ class ServiceDisruption(ReviewedRecord):
                 fields=["region", "service", "started_at"], name="disruption_region_svc_idx"
             ),
             # Outages still out, or restored since a moment: read live, not from figures.
+            # On PostgreSQL it carries the columns they are summed by (migration 0022).
             models.Index(fields=["restored_at"], name="disruption_restored_idx"),
         ]
         constraints = [

@@ -89,11 +89,11 @@ def period_sums(
     if not edges:
         return list(rolled)
     both = rolled.union(_grouped(days.filter(edges), by, sums), all=True)
-    return _added_up(both, by, sums)
+    return added_up(both, by, sums)
 
 
-def _added_up(rows: Iterable[dict[str, Any]], by: list[str], sums: tuple[str, ...]) -> list[dict]:
-    """One row per group: a group has at most two, one from the rollup, one from the edges."""
+def added_up(rows: Iterable[dict[str, Any]], by: list[str], sums: tuple[str, ...]) -> list[dict]:
+    """One row per group of ``by``, its ``sums`` added up over the rows of that group."""
     groups: dict[tuple[Any, ...], dict[str, Any]] = {}
     for row in rows:
         key = tuple(row[name] for name in by)

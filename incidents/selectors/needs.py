@@ -41,7 +41,7 @@ from incidents.models import (
 from incidents.models.disruptions import ServiceDisruptionQuerySet
 from incidents.models.places import name_in_language
 from incidents.outage_figures import local_day, midnight
-from incidents.selectors.figures import casualty_sums, damage_sums, weekly_sums
+from incidents.selectors.figures import added_up, casualty_sums, damage_sums, weekly_sums
 
 SERVICES = [choice.value for choice in ServiceDisruption.Service]
 ASSET_TYPES = [choice.value for choice in DamagedAsset.AssetType]
@@ -196,14 +196,28 @@ def counted_outages(period: Period) -> ServiceDisruptionQuerySet:
     return outages
 
 
+def _not_restored_by(outages: QuerySet, moment: dt.datetime) -> list[QuerySet]:
+    """The outages not restored by ``moment``, as two querysets (still out, and restored
+    after it) to be read with UNION ALL: with the two conditions joined by OR, PostgreSQL
+    fetched every such outage's table row, while each alone is read from the covering index
+    on ``restored_at`` (migration 0022)."""
+    return [outages.filter(restored_at__isnull=True), outages.filter(restored_at__gt=moment)]
+
+
+def _summed_parts(parts: list[QuerySet], by: list[str], **sums: Any) -> list[dict]:
+    """``sums`` grouped by ``by`` over both parts, in one query."""
+    grouped = [part.values(*by).annotate(**sums).order_by() for part in parts]
+    return added_up(grouped[0].union(*grouped[1:], all=True), by, tuple(sums))
+
+
 def _people_without(period: Period, by: list[str]) -> list[dict]:
     """People without each service, and the outages, ongoing at the period's moment."""
-    return list(
-        counted_outages(period)
-        .ongoing_at(period.moment)
-        .values(*by, "service")
-        .annotate(people=Coalesce(Sum("people_affected"), 0), outages=Count("id"))
-        .order_by()
+    started = counted_outages(period).filter(started_at__lte=period.moment)
+    return _summed_parts(
+        _not_restored_by(started, period.moment),
+        [*by, "service"],
+        people=Coalesce(Sum("people_affected"), 0),
+        outages=Count("id"),
     )
 
 
@@ -229,11 +243,7 @@ def _person_days(period: Period, by: list[str]) -> list[dict]:
     rows = figures.values(*by, "service").annotate(person_days=Sum("person_days")).order_by()
     # Outages still out count from the period's start, those restored on the end's day
     # from that day's start: one query for both.
-    live = counted_outages(period).filter(
-        Q(restored_at__isnull=True) | Q(restored_at__gt=cutoff),
-        started_at__lt=end,
-        people_affected__gt=0,
-    )
+    live = counted_outages(period).filter(started_at__lt=end, people_affected__gt=0)
     since = Case(
         When(
             restored_at__isnull=True,
@@ -244,10 +254,10 @@ def _person_days(period: Period, by: list[str]) -> list[dict]:
     until = Least(Coalesce("restored_at", Value(end)), Value(end))
     span = ExpressionWrapper(until - since, output_field=DurationField())
     days = _Seconds(span) * F("people_affected") / 86400.0
-    live_rows = (
-        live.values(*by, "service")
-        .annotate(person_days=Coalesce(Sum(days), 0.0, output_field=FloatField()))
-        .order_by()
+    live_rows = _summed_parts(
+        _not_restored_by(live, cutoff),
+        [*by, "service"],
+        person_days=Coalesce(Sum(days), 0.0, output_field=FloatField()),
     )
     for row in [*rows, *live_rows]:
         key = (*(row[name] for name in by), row["service"])

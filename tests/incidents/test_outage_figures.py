@@ -688,3 +688,15 @@ def test_a_rewrite_holds_its_regions_lock_until_the_transaction_ends() -> None:
             )
             held = set(cursor.fetchall())
     assert (OUTAGE_FIGURES_LOCK, lviv.pk) in held
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL index")
+def test_the_restored_index_carries_what_live_outage_figures_sum() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'disruption_restored_idx'"
+        )
+        (definition,) = cursor.fetchone()
+    assert definition.endswith(
+        "(restored_at) INCLUDE (region_id, service, status, started_at, people_affected)"
+    )

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -215,3 +215,24 @@ def test_rebuild_figures_restores_lost_rollups(organisation):
     assert {unit: stored(unit) for unit in TABLES} == before
     rebuild_day_figures()  # twice: rows are replaced, not added again
     assert_in_step()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="advisory locks")
+def test_adding_new_incidents_holds_their_regions_locks_until_the_transaction_ends():
+    from incidents.aggregates import DAY_FIGURES_LOCK
+
+    lviv, kyiv = region("UA46"), region("UA80")
+    new = [
+        NewIncident(region_id=region_id, occurred_on=FEB_1, incident_type="shelling", status=s)
+        for region_id, s in ((lviv.pk, "verified"), (kyiv.pk, "submitted"), (None, "verified"))
+    ]
+    with transaction.atomic():
+        add_new_incidents(new)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT classid, objid FROM pg_locks WHERE locktype = 'advisory' "
+                "AND pid = pg_backend_pid()"
+            )
+            held = set(cursor.fetchall())
+    # Incidents without a region are locked under 0, like a rewrite of their days.
+    assert {(DAY_FIGURES_LOCK, lviv.pk), (DAY_FIGURES_LOCK, kyiv.pk), (DAY_FIGURES_LOCK, 0)} <= held

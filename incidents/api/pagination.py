@@ -4,7 +4,9 @@ A page's ``next`` and ``previous`` links carry a cursor, the position of the pag
 first) row in the list's order: the following page is read from there through the index, so
 page 10,000 costs what page 1 costs, and a record added meanwhile neither repeats nor skips
 a row. ``offset`` still works for the first pages (up to ``API_MAX_OFFSET``); further in,
-reading and dropping every row before the offset would grow with the table.
+reading and dropping every row before the offset would grow with the table. A list in an
+order that cannot locate a row (by a field that may be empty) pages by offset only, at
+any depth.
 
 Every page reports ``count``. Counting a large table on every page would cost more than the
 page itself, so counts of the domain's tables are cached per query (which includes the
@@ -126,9 +128,15 @@ class Keyset:
             position = [
                 self._value(field, value) for field, value in zip(self.fields, values, strict=True)
             ]
-        except (binascii.Error, UnicodeDecodeError, ValueError, TypeError, KeyError) as error:
-            raise ValidationError({"cursor": [INVALID_CURSOR]}) from error
-        except (DjangoValidationError, OverflowError) as error:
+        except (
+            binascii.Error,
+            UnicodeDecodeError,
+            ValueError,
+            TypeError,
+            KeyError,
+            OverflowError,
+            DjangoValidationError,
+        ) as error:
             raise ValidationError({"cursor": [INVALID_CURSOR]}) from error
         return position, bool(reverse)
 
@@ -169,7 +177,8 @@ class Pagination(LimitOffsetPagination):
             if self.keyset is None:
                 raise ValidationError({"cursor": [_("This list cannot be paged by cursor.")]})
             return self._cursor_page(queryset, request, cursor)
-        if self.get_offset(request) > settings.API_MAX_OFFSET:
+        # Deeper pages of a list that can be paged by cursor are reached that way.
+        if self.keyset is not None and self.get_offset(request) > settings.API_MAX_OFFSET:
             message = _("At most %(max)d: follow the page's next link instead.")
             raise ValidationError(
                 {self.offset_query_param: [message % {"max": settings.API_MAX_OFFSET}]}

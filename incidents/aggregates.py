@@ -5,9 +5,9 @@ Whatever changes incidents or their damaged assets names the (region, day) pairs
 touched, old and new; ``refresh_day_figures`` then rewrites exactly those pairs from the raw
 rows, then the (region, month) and (region, week) rows they fall in from the daily rows, in
 the caller's transaction. Bulk writers (ingestion, synthetic data) call it per batch; edits
-through the ORM reach it through signals. ``add_day_figures`` adds new incidents to every
-table in place. ``rebuild_day_figures`` recomputes everything, for a migration or a repair
-(``manage.py rebuild_figures``). The tables and their SQL are in
+through the ORM reach it through signals. New incidents are added to every table in place
+by ``incidents.new_figures``. ``rebuild_day_figures`` recomputes everything, for a
+migration or a repair (``manage.py rebuild_figures``). The tables and their SQL are in
 ``incidents.figure_tables``.
 """
 
@@ -39,7 +39,7 @@ DayKey = tuple[int | None, dt.date]
 CHUNK = 400
 
 
-def _chunks(items: Sequence[Any], size: int) -> Iterator[list[Any]]:
+def chunks(items: Sequence[Any], size: int) -> Iterator[list[Any]]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
@@ -88,17 +88,17 @@ def refresh_day_figures(keys: Iterable[DayKey]) -> None:
     unplaced = sorted({day for region, day in unique if region is None})
     with transaction.atomic(), connection.cursor() as cursor:
         lock_regions(DAY_FIGURES_LOCK, (region for region, _ in unique))
-        for chunk in _chunks(placed, CHUNK):
+        for chunk in chunks(placed, CHUNK):
             _rewrite_placed_days(cursor, chunk)
-        for chunk in _chunks(unplaced, CHUNK):
+        for chunk in chunks(unplaced, CHUNK):
             _rewrite_unplaced_days(cursor, chunk)
         # After the days: a rollup row is summed from the daily rows just written.
         for rollup in ROLLUPS:
             spans = {(region, unit_start(rollup.unit, day)) for region, day in unique}
-            for chunk in _chunks(sorted(span for span in spans if span[0] is not None), CHUNK):
+            for chunk in chunks(sorted(span for span in spans if span[0] is not None), CHUNK):
                 _rewrite_placed_spans(cursor, rollup, chunk)
             starts = sorted({start for region, start in spans if region is None})
-            for chunk in _chunks(starts, CHUNK):
+            for chunk in chunks(starts, CHUNK):
                 _rewrite_unplaced_spans(cursor, rollup, chunk)
 
 
@@ -187,33 +187,6 @@ def _normalised(key: tuple[Any, Any]) -> DayKey:
     elif isinstance(day, dt.datetime):
         day = day.date()
     return (int(region_id) if region_id is not None else None, day)
-
-
-def add_day_figures(incident_ids: Sequence[int]) -> None:
-    """Add just-created incidents (with their assets) to the daily figures and rollups.
-
-    Additive, so its cost follows the batch, not the number of incidents already on those
-    days: ingesting into a large table stays as fast as into an empty one. Only for new
-    incidents; changed ones go through ``refresh_day_figures``.
-    """
-    with transaction.atomic(), connection.cursor() as cursor:
-        for chunk in _chunks(list(incident_ids), 1000):
-            source, ids, params = _new_incidents(incident_table(), chunk)
-            for table in (*DAILY, *ROLLUPS):
-                cursor.execute(from_incidents_sql(table, source, ids, additive=True), params)
-
-
-def _new_incidents(table: str, ids: list[int]) -> tuple[str, str, list[Any]]:
-    """FROM and WHERE for the incidents ``ids`` (alias ``i``).
-
-    On PostgreSQL the ids drive the query (a join from the array to the primary key):
-    with ``i.id = ANY(...)`` the planner, before the table's first ANALYZE, combined the
-    key with the status index and read the whole of it for every batch.
-    """
-    if connection.vendor == "postgresql":
-        return f"unnest(%s::bigint[]) AS new(id) JOIN {table} i ON i.id = new.id", "TRUE", [ids]
-    condition, params = ids_condition("i.id", ids)
-    return f"{table} i", condition, params
 
 
 def rebuild_day_figures() -> None:

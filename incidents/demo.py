@@ -18,7 +18,6 @@ from django.utils import timezone
 
 from accounts.models import Organisation
 from incidents import demo_data
-from incidents.aggregates import add_day_figures
 from incidents.figures_cache import figures_changed
 from incidents.models import (
     AttackWave,
@@ -32,6 +31,7 @@ from incidents.models import (
     Source,
     VerificationStatus,
 )
+from incidents.new_figures import add_day_figures
 
 KYIV = ZoneInfo("Europe/Kyiv")
 SYNTHETIC_SOURCE = "synthetic"

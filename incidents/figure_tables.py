@@ -2,8 +2,9 @@
 
 Daily tables sum the incidents (and their damaged assets) per region and day; rollups sum
 the daily rows per region and calendar month or ISO week. Every table is filled the same
-two ways: from raw incidents (``from_incidents_sql``: all of them, or a batch added in
-place) and, for a rollup, from its daily table (``from_daily_sql``). ``incidents.aggregates``
+two ways: from raw incidents (``from_incidents_sql``) and, for a rollup, from its daily
+table (``from_daily_sql``); new incidents are added to rows already there
+(``add_to_existing_sql``). ``incidents.aggregates``
 decides which rows to rewrite when.
 """
 
@@ -107,14 +108,9 @@ def add_to_existing_sql(table: FigureTable, rows: str) -> str:
     return f"INSERT INTO {table.name} ({columns}) {rows}" + _upsert(table)
 
 
-def from_incidents_sql(
-    table: FigureTable, source: str, where: str = "", *, additive: bool = False
-) -> str:
-    """INSERT ... SELECT of the counted incidents read from ``source`` (alias ``i``).
-
-    ``where`` narrows them further; ``additive`` adds to rows already there instead of
-    expecting their key to be free.
-    """
+def from_incidents_sql(table: FigureTable, source: str, where: str = "") -> str:
+    """INSERT ... SELECT of the counted incidents read from ``source`` (alias ``i``);
+    ``where`` narrows them further."""
     start = unit_start_sql(table.unit, "i.occurred_on")
     statuses = ", ".join(f"'{status}'" for status in COUNTED_STATUSES)
     group = ["i.region_id", start, "i.incident_type", "i.status"]
@@ -126,12 +122,11 @@ def from_incidents_sql(
     else:
         sums = "COUNT(*), " + ", ".join(f"SUM(i.{name})" for name in INCIDENT_SUMS[1:])
     conditions = " AND ".join(filter(None, [where, f"i.status IN ({statuses})"]))
-    sql = (
+    return (
         f"INSERT INTO {table.name} ({', '.join([*table.key, *table.sums])}) "
         f"SELECT {', '.join(group)}, {sums} FROM {source} WHERE {conditions} "
         f"GROUP BY {', '.join(group)}"
     )
-    return sql + _upsert(table) if additive else sql
 
 
 def from_daily_sql(rollup: FigureTable, source: str, region: str, start: str) -> str:

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from incidents import services
-from incidents.aggregates import add_day_figures, rebuild_day_figures
+from incidents.aggregates import rebuild_day_figures
 from incidents.models import (
     AssetMonthFigures,
     DamagedAsset,
@@ -20,7 +20,7 @@ from incidents.models import (
     IncidentMonthFigures,
     IncidentWeekFigures,
 )
-from incidents.new_figures import NewIncident, add_new_incidents
+from incidents.new_figures import NewIncident, add_day_figures, add_new_incidents
 from tests.factories import DamagedAssetFactory, IncidentFactory, region
 from tests.incidents.summed_figures import TABLES, assert_in_step, stored
 

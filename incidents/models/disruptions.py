@@ -25,6 +25,13 @@ class ServiceDisruptionQuerySet(ReviewedQuerySet):
             Q(restored_at__isnull=True) | Q(restored_at__gt=moment)
         )
 
+    def not_restored_by(self, moment) -> list[ServiceDisruptionQuerySet]:  # type: ignore[no-untyped-def]
+        """The outages not restored by ``moment`` as two querysets, still out and restored
+        after it, to be read together with UNION ALL: with the two conditions joined by OR,
+        PostgreSQL fetched every such outage's table row, while each alone is read from the
+        covering index on ``restored_at`` (migration 0022)."""
+        return [self.filter(restored_at__isnull=True), self.filter(restored_at__gt=moment)]
+
 
 ServiceDisruptionManager = models.Manager.from_queryset(ServiceDisruptionQuerySet)
 

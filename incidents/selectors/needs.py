@@ -196,15 +196,7 @@ def counted_outages(period: Period) -> ServiceDisruptionQuerySet:
     return outages
 
 
-def _not_restored_by(outages: QuerySet, moment: dt.datetime) -> list[QuerySet]:
-    """The outages not restored by ``moment``, as two querysets (still out, and restored
-    after it) to be read with UNION ALL: with the two conditions joined by OR, PostgreSQL
-    fetched every such outage's table row, while each alone is read from the covering index
-    on ``restored_at`` (migration 0022)."""
-    return [outages.filter(restored_at__isnull=True), outages.filter(restored_at__gt=moment)]
-
-
-def _summed_parts(parts: list[QuerySet], by: list[str], **sums: Any) -> list[dict]:
+def _summed_parts(parts: list[Any], by: list[str], **sums: Any) -> list[dict]:
     """``sums`` grouped by ``by`` over both parts, in one query."""
     grouped = [part.values(*by).annotate(**sums).order_by() for part in parts]
     return added_up(grouped[0].union(*grouped[1:], all=True), by, tuple(sums))
@@ -214,7 +206,7 @@ def _people_without(period: Period, by: list[str]) -> list[dict]:
     """People without each service, and the outages, ongoing at the period's moment."""
     started = counted_outages(period).filter(started_at__lte=period.moment)
     return _summed_parts(
-        _not_restored_by(started, period.moment),
+        started.not_restored_by(period.moment),
         [*by, "service"],
         people=Coalesce(Sum("people_affected"), 0),
         outages=Count("id"),
@@ -255,7 +247,7 @@ def _person_days(period: Period, by: list[str]) -> list[dict]:
     span = ExpressionWrapper(until - since, output_field=DurationField())
     days = _Seconds(span) * F("people_affected") / 86400.0
     live_rows = _summed_parts(
-        _not_restored_by(live, cutoff),
+        live.not_restored_by(cutoff),
         [*by, "service"],
         person_days=Coalesce(Sum(days), 0.0, output_field=FloatField()),
     )

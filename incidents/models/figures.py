@@ -85,6 +85,16 @@ class IncidentSums(models.Model):
         abstract = True
 
 
+class AssetSums(models.Model):
+    """Damaged assets of one type, summed."""
+
+    asset_type = models.CharField(max_length=20)
+    total = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
 class IncidentDayFigures(DayFiguresKey, IncidentSums):
     """Incidents and casualties of one region, day, incident type and review status."""
 
@@ -100,11 +110,8 @@ class IncidentDayFigures(DayFiguresKey, IncidentSums):
         return f"{self.region_id} {self.day} {self.incident_type} {self.status}"
 
 
-class AssetDayFigures(DayFiguresKey):
+class AssetDayFigures(DayFiguresKey, AssetSums):
     """Damaged assets of one type, summed like IncidentDayFigures."""
-
-    asset_type = models.CharField(max_length=20)
-    total = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("daily damage figures")
@@ -129,11 +136,8 @@ class IncidentMonthFigures(MonthFiguresKey, IncidentSums):
         return f"{self.region_id} {self.month:%Y-%m} {self.incident_type} {self.status}"
 
 
-class AssetMonthFigures(MonthFiguresKey):
+class AssetMonthFigures(MonthFiguresKey, AssetSums):
     """AssetDayFigures summed by calendar month."""
-
-    asset_type = models.CharField(max_length=20)
-    total = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("monthly damage figures")

@@ -198,10 +198,10 @@ class Pagination(LimitOffsetPagination):
         self.limit = limit = int(self.get_limit(request) or self.default_limit)
         self.offset = 0
         self.count = self.get_count(queryset)
+        if reverse:  # read backwards from the cursor (the queryset is ordered forwards)
+            queryset = self.keyset.ordered(queryset, reverse=True)
         rows: list[Any] = list(
-            self.keyset.ordered(queryset, reverse=reverse).filter(
-                self.keyset.beyond(position, reverse=reverse)
-            )[: limit + 1]
+            queryset.filter(self.keyset.beyond(position, reverse=reverse))[: limit + 1]
         )
         more = len(rows) > limit
         rows = rows[:limit]

@@ -32,6 +32,7 @@ from incidents.models import (
     Source,
     VerificationStatus,
 )
+from incidents.new_figures import COLUMNS as NEW_INCIDENT_COLUMNS
 from incidents.new_figures import NewIncident, add_new_incidents
 
 Key = tuple[Any, ...]
@@ -309,16 +310,9 @@ class IncidentWriter(BatchWriter):
     def _counted(self, item: _Pending) -> NewIncident:
         """What a new incident adds to the figures: the values it was written with (its
         status is the run's, as in ``new_row``)."""
-        values = item.values
         return NewIncident(
-            region_id=values["region_id"],
-            occurred_on=values["occurred_on"],
-            incident_type=values["incident_type"],
+            **{name: item.values[name] for name in NEW_INCIDENT_COLUMNS if name != "status"},
             status=self.run.record_status,
-            killed=values["killed"],
-            injured=values["injured"],
-            children_killed=values["children_killed"],
-            children_injured=values["children_injured"],
             assets=tuple((row["asset_type"], row["count"]) for row in item.children["assets"]),
         )
 

@@ -26,11 +26,23 @@ class FiguresKey(models.Model):
     Only statuses that figures count are kept: verified, and submitted (for readers who
     include reports awaiting review). ``region`` is empty for incidents with no region.
     Each table has a unique index on its whole key (created by its migration, with NULLS
-    NOT DISTINCT on PostgreSQL 15+), which additive writes upsert on.
+    NOT DISTINCT on PostgreSQL 15+), which additive writes upsert on. That index begins
+    with the region, so the region needs no index of its own.
+
+    The region is not checked by a foreign key constraint: every row is summed from
+    incidents whose own region is, and ingestion writes hundreds of thousands of these
+    rows, each of which the database would look up again in the region table at commit.
+    Deleting a region still deletes its figures (Django cascades it).
     """
 
     region = models.ForeignKey(
-        Region, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        Region,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     incident_type = models.CharField(max_length=20)
     status = models.CharField(max_length=16)
@@ -103,7 +115,6 @@ class IncidentDayFigures(DayFiguresKey, IncidentSums):
         verbose_name_plural = _("daily incident figures")
         indexes = [
             models.Index(fields=["day"], name="incidentday_day_idx"),
-            models.Index(fields=["region", "day"], name="incidentday_region_day_idx"),
         ]
 
     def __str__(self) -> str:
@@ -118,7 +129,6 @@ class AssetDayFigures(DayFiguresKey, AssetSums):
         verbose_name_plural = _("daily damage figures")
         indexes = [
             models.Index(fields=["day"], name="assetday_day_idx"),
-            models.Index(fields=["region", "day"], name="assetday_region_day_idx"),
         ]
 
     def __str__(self) -> str:

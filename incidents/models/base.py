@@ -11,9 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-# The largest count a record may give (PostgreSQL's integer), enforced on every database:
-# SQLite would store more, and its sums would overflow.
-MAX_COUNT = 2_147_483_647
+from incidents.limits import MAX_COUNT
 
 
 def count_validators() -> list[MaxValueValidator]:

@@ -12,7 +12,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from incidents.models.base import MAX_COUNT
+from incidents.limits import MAX_COUNT
 
 # Times without an offset come from people in Ukraine, so they are read as Kyiv local time.
 KYIV = ZoneInfo("Europe/Kyiv")

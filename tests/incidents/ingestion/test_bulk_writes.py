@@ -8,11 +8,7 @@ Run on both databases: SQLite by default, PostgreSQL with DATABASE_URL set.
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import closing
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -26,8 +22,6 @@ from django.utils import timezone
 
 from incidents.ingestion import services
 from incidents.ingestion.bulk import insert_rows, update_rows
-from incidents.ingestion.records import FormatError
-from incidents.ingestion.services import _read_ahead
 from incidents.models import DamagedAsset, Incident, IngestionRun, Source
 from tests.factories import IncidentFactory, region
 from tests.incidents.ingestion.impact_rows import impact_csv, impact_row
@@ -560,130 +554,6 @@ def test_a_changed_file_updates_only_the_changed_rows(tmp_path):
     assert list(Source.objects.filter(incident_id=ukr2).values_list("title", flat=True)) == [
         "New title"
     ]
-
-
-# -- _read_ahead -------------------------------------------------------------------------------
-
-
-class CountingSource:
-    """Batches [1], [2], ...: endless, or ``count`` of them, or failing after ``fail_after``."""
-
-    def __init__(self, count: int | None = None, fail_after: int | None = None) -> None:
-        self.count = count
-        self.fail_after = fail_after
-        self.taken = 0
-        self.error = FormatError("line 7: not CSV")
-
-    def __iter__(self) -> CountingSource:
-        return self
-
-    def __next__(self) -> list[int]:
-        if self.fail_after is not None and self.taken == self.fail_after:
-            raise self.error
-        if self.count is not None and self.taken == self.count:
-            raise StopIteration
-        self.taken += 1
-        return [self.taken]
-
-
-def parser_threads() -> set[threading.Thread]:
-    return {t for t in threading.enumerate() if t.name == "ingestion-parser" and t.is_alive()}
-
-
-def eventually(condition: Callable[[], bool], seconds: float = 2.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
-
-
-@pytest.fixture
-def new_parser_threads() -> Callable[[], set[threading.Thread]]:
-    """The parser threads started by the test that are still alive."""
-    before = parser_threads()
-    return lambda: parser_threads() - before
-
-
-def test_read_ahead_yields_the_same_batches_in_order(new_parser_threads):
-    batches = [[object()] for _ in range(7)]
-    received = list(_read_ahead(iter(batches)))
-    assert len(received) == 7
-    assert all(got is sent for got, sent in zip(received, batches, strict=True))
-    assert list(_read_ahead(iter([]))) == []
-    assert eventually(lambda: not new_parser_threads())
-
-
-@pytest.mark.parametrize(
-    "error", [FormatError("line 7: not CSV"), UnicodeDecodeError("utf-8", b"\xff", 0, 1, "bad")]
-)
-def test_an_error_of_the_source_reaches_the_consumer_after_the_batches_before_it(
-    error, new_parser_threads
-):
-    source = CountingSource(fail_after=3)
-    source.error = error
-    received: list[list[int]] = []
-    with pytest.raises(type(error)) as raised:
-        received.extend(_read_ahead(source))
-
-    assert raised.value is error
-    assert received == [[1], [2], [3]]
-    assert eventually(lambda: not new_parser_threads())
-
-
-def test_breaking_out_of_the_loop_stops_the_parser_thread(new_parser_threads):
-    source = CountingSource()
-    for batch in _read_ahead(source):
-        assert batch == [1]
-        assert len(new_parser_threads()) == 1
-        break
-
-    assert eventually(lambda: not new_parser_threads())
-    taken = source.taken
-    time.sleep(0.2)
-    assert source.taken == taken
-
-
-def test_closing_the_generator_stops_the_parser_thread(new_parser_threads):
-    source = CountingSource()
-    with closing(_read_ahead(source)) as batches:
-        assert next(batches) == [1]
-        assert next(batches) == [2]
-        assert len(new_parser_threads()) == 1
-    assert not new_parser_threads()
-
-
-def test_a_consumer_that_fails_stops_the_parser_thread(new_parser_threads):
-    def write_all(batches: Iterator[list[int]]) -> None:
-        for _ in batches:
-            raise IntegrityError("the writer failed")
-
-    source = CountingSource()
-    with closing(_read_ahead(source)) as batches, pytest.raises(IntegrityError):
-        write_all(batches)
-    assert not new_parser_threads()
-
-
-@pytest.mark.parametrize("depth", [1, 2, 3])
-def test_read_ahead_takes_at_most_depth_plus_one_batches_ahead_of_the_consumer(
-    depth, new_parser_threads
-):
-    source = CountingSource()
-    consumed = 0
-    with closing(_read_ahead(source, depth=depth)) as batches:
-        for batch in batches:
-            consumed += 1
-            assert batch == [consumed]
-            # ``depth`` batches wait in the queue, one more in the thread's hands.
-            expected = consumed + depth + 1
-            assert eventually(lambda expected=expected: source.taken >= expected)
-            time.sleep(0.1)
-            assert source.taken == expected
-            if consumed == 3:
-                break
-    assert not new_parser_threads()
-    assert source.taken == 3 + depth + 1
 
 
 @pytest.mark.django_db

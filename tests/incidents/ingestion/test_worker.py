@@ -46,7 +46,9 @@ def broker() -> Iterator[str]:
     client.flushdb()
 
 
-def start_worker(tmp_path: Path, name: str, **env: str) -> subprocess.Popen[bytes]:
+def start_worker(
+    tmp_path: Path, name: str, pool: str = "solo", **env: str
+) -> subprocess.Popen[bytes]:
     database = connection.settings_dict
     environment = {
         **os.environ,
@@ -59,7 +61,9 @@ def start_worker(tmp_path: Path, name: str, **env: str) -> subprocess.Popen[byte
         "DJANGO_MEDIA_ROOT": str(tmp_path / "media"),
         **env,
     }
-    command = [sys.executable, "-m", "celery", "-A", "impact", "worker", "--pool=solo"]
+    command = [sys.executable, "-m", "celery", "-A", "impact", "worker", f"--pool={pool}"]
+    if pool == "prefork":
+        command.append("--concurrency=1")
     log = (tmp_path / f"{name}.log").open("wb")
     return subprocess.Popen(
         [*command, f"--hostname={name}@%h", "--loglevel=INFO"],
@@ -106,6 +110,24 @@ def test_worker_ingests_a_queued_run(broker, tmp_path, settings):
     run = run_status(run)
     assert (run.rows_seen, run.created, run.rejected) == (300, 300, 0)
     assert Incident.objects.filter(external_source="acled").count() == 300
+
+
+def test_a_prefork_worker_parses_in_a_process_of_its_own(broker, tmp_path, settings):
+    """Pool workers are daemonic processes: the parser process must start from them too."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    payload = write_acled_csv(tmp_path / "acled.csv", 300)
+    run = services.ingestion_run_create(location=str(payload), format="acled", trigger="manual")
+    worker = start_worker(
+        tmp_path, "worker-prefork", pool="prefork", INGESTION_PARSER_PROCESS_BYTES="0"
+    )
+    try:
+        ingestion_run_execute_task.delay(run.pk)
+        wait_for(lambda: run_status(run).status in ("succeeded", "failed"), seconds=60, what="run")
+    finally:
+        stop(worker)
+    run = run_status(run)
+    assert (run.status, run.error) == ("succeeded", "")
+    assert (run.rows_seen, run.created, run.rejected) == (300, 300, 0)
 
 
 def test_killed_worker_loses_nothing_and_duplicates_nothing(broker, tmp_path, settings):

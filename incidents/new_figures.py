@@ -11,10 +11,11 @@ table for each.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
+import operator
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 
@@ -22,7 +23,6 @@ from incidents.aggregates import DAY_FIGURES_LOCK, chunks, lock_regions
 from incidents.figure_tables import (
     COUNTED_STATUSES,
     DAILY,
-    INCIDENT_SUMS,
     ROLLUPS,
     FigureTable,
     add_to_existing_sql,
@@ -34,9 +34,9 @@ SQLITE_ROWS_PER_STATEMENT = 500  # well under SQLite's limit of bound parameters
 READ_BACK = 1000  # incidents read back per query by ``add_day_figures``
 
 
-@dataclass(frozen=True)
-class NewIncident:
-    """What one new incident adds to the figures."""
+class NewIncident(NamedTuple):
+    """What one new incident adds to the figures (a tuple: ingestion makes one for each
+    new incident)."""
 
     region_id: int | None
     occurred_on: dt.date
@@ -62,7 +62,7 @@ COLUMNS = (
 )
 
 
-Sums = dict[tuple[Any, ...], list[int]]
+Sums = dict[tuple[Any, ...], Sequence[int]]  # key -> sums, in the table's column order
 
 
 def add_new_incidents(incidents: Iterable[NewIncident]) -> None:
@@ -103,7 +103,11 @@ def add_day_figures(incident_ids: Sequence[int]) -> None:
 
 def _summed(incidents: Sequence[NewIncident]) -> dict[FigureTable, Sums]:
     sums: dict[FigureTable, Sums] = {table: {} for table in (*DAILY, *ROLLUPS)}
+    of_incidents = [(table.unit, sums[table]) for table in sums if not table.of_assets]
+    of_assets = [(table.unit, sums[table]) for table in sums if table.of_assets]
+    start_of = functools.cache(unit_start)  # a few hundred days per batch, each seen often
     for incident in incidents:
+        region, day, kind, status = incident[:4]
         counts = (
             1,
             incident.killed,
@@ -111,20 +115,14 @@ def _summed(incidents: Sequence[NewIncident]) -> dict[FigureTable, Sums]:
             incident.children_killed,
             incident.children_injured,
         )
-        for table, rows in sums.items():
-            key = (
-                incident.region_id,
-                unit_start(table.unit, incident.occurred_on),
-                incident.incident_type,
-                incident.status,
-            )
-            if table.of_assets:
-                for asset_type, count in incident.assets:
-                    rows.setdefault((*key, asset_type), [0])[0] += count
-            else:
-                totals = rows.setdefault(key, [0] * len(INCIDENT_SUMS))
-                for position, value in enumerate(counts):
-                    totals[position] += value
+        for unit, rows in of_incidents:
+            key = (region, start_of(unit, day), kind, status)
+            totals = rows.get(key)
+            rows[key] = counts if totals is None else list(map(operator.add, totals, counts))
+        for asset_type, count in incident.assets:
+            for unit, rows in of_assets:
+                asset_key = (region, start_of(unit, day), kind, status, asset_type)
+                rows[asset_key] = (rows.get(asset_key, (0,))[0] + count,)
     return sums
 
 
@@ -137,7 +135,8 @@ def _upsert(cursor: Any, table: FigureTable, rows: Sums) -> None:
         types += ["bigint"] * len(table.sums)
         columns = ", ".join(f"(row->>{n})::{kind}" for n, kind in enumerate(types))
         rows_sql = f"SELECT {columns} FROM jsonb_array_elements(%s::jsonb) AS row"
-        cursor.execute(add_to_existing_sql(table, rows_sql), [json.dumps(records, default=str)])
+        dated = [(region, start.isoformat(), *rest) for region, start, *rest in records]
+        cursor.execute(add_to_existing_sql(table, rows_sql), [json.dumps(dated)])
         return
     width = len(records[0])
     for start in range(0, len(records), SQLITE_ROWS_PER_STATEMENT):

@@ -10,13 +10,16 @@ Either way every column gets what ``bulk_create`` would give it: the value given
 from __future__ import annotations
 
 import functools
+import os
 import re
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
 from django.db import connection
-from django.db.models import Field, Model
+from django.db.models import BooleanField, Field, Model, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 # Values psycopg writes as the column expects them, without Django's preparation.
@@ -92,22 +95,39 @@ def _values(
 ) -> Iterator[list[Any]]:
     """Each row's values in column order, preceded by its id."""
     names = [c.attname for c in columns]
-    for row in rows:
-        if unknown := set(row) - set(names):
+    known = set(names)
+    for keys in {frozenset(row) for row in rows}:
+        if unknown := keys - known:
             raise TypeError(f"not columns of the table: {', '.join(sorted(unknown))}")
     fixed = {c.attname: now if c.now else c.default for c in columns if not c.call}
-    called = [(c.attname, c.default) for c in columns if c.call]
+    # A value for every row, used where the row gives none.
+    fresh = {c.attname: iter(_fresh_values(c.default, len(rows))) for c in columns if c.call}
     prepared = [(position, c.prepare) for position, c in enumerate(columns, 1) if c.prepare]
     for pk, row in zip(ids, rows, strict=True):
-        full = {**fixed, **row}
-        for name, make in called:
-            if name not in row:
-                full[name] = make()
+        full = {**fixed, **{name: next(made) for name, made in fresh.items()}, **row}
         values = [pk, *map(full.__getitem__, names)]
         for position, prepare in prepared:
             if values[position] is not None:
                 values[position] = prepare(values[position])
         yield values
+
+
+def _fresh_values(make: Callable[[], Any], count: int) -> list[Any]:
+    """``count`` values of a callable default (a new public id for each row)."""
+    if make is uuid.uuid4:
+        return random_uuids(count)
+    return [make() for _ in range(count)]
+
+
+def random_uuids(count: int) -> list[str]:
+    """``count`` random (version 4) UUIDs as 32 hex digits, which PostgreSQL reads as
+    ``uuid``; ten times faster than ``uuid.uuid4()``, whose objects psycopg then turns
+    back into text for ``COPY``."""
+    data = bytearray(os.urandom(16 * count))
+    data[6::16] = bytes(0x40 | (byte & 0x0F) for byte in data[6::16])  # version 4
+    data[8::16] = bytes(0x80 | (byte & 0x3F) for byte in data[8::16])  # RFC 4122 variant
+    digits = data.hex()
+    return [digits[start : start + 32] for start in range(0, 32 * count, 32)]
 
 
 @functools.cache
@@ -175,6 +195,17 @@ def _base_type(field: Field) -> str:
     ``varchar(200)`` would cut longer text silently, while assigning the uncut value to
     the column refuses it, as an insert does."""
     return re.sub(r"\(.*?\)", "", str(field.db_type(connection)))
+
+
+def one_of(model: type[Model], name: str, values: Sequence[Any]) -> Q:
+    """The condition that field ``name`` is one of ``values``: on PostgreSQL one array
+    parameter (``= ANY``), which psycopg sends and the server plans far faster than the
+    thousands of placeholders of ``__in``; ``__in`` elsewhere."""
+    if connection.vendor != "postgresql":
+        return Q(**{f"{name}__in": values})
+    quote = connection.ops.quote_name
+    column = f"{quote(model._meta.db_table)}.{quote(column_name(model._meta.get_field(name)))}"
+    return Q(RawSQL(f"{column} = ANY(%s)", [list(values)], output_field=BooleanField()))
 
 
 def column_name(field: Any) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from dataclasses import fields as dataclass_fields
+from operator import attrgetter
 from typing import Any
 
 from django.db import DataError, IntegrityError, connection, transaction
@@ -18,7 +19,7 @@ from django.db.models import Model, Q
 from django.utils import timezone
 
 from incidents.aggregates import DayKey, ids_condition, refresh_day_figures
-from incidents.ingestion.bulk import column_name, insert_rows, update_rows
+from incidents.ingestion.bulk import column_name, insert_rows, one_of, update_rows
 from incidents.ingestion.gazetteer import Match, NameIndex
 from incidents.ingestion.parsers.impact import split_impact_key
 from incidents.ingestion.records import BaselineRecord, IncidentRecord, ParsedRow, ShipmentRecord
@@ -42,6 +43,7 @@ INCIDENT_FACTS = [
     for item in dataclass_fields(IncidentRecord)
     if item.name not in {"external_id", "region_ref", "sources", "assets"}
 ]
+_incident_facts = attrgetter(*INCIDENT_FACTS)
 
 
 @dataclass
@@ -280,10 +282,18 @@ def _sorted_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _child_rows(records: Sequence[Any]) -> list[dict[str, Any]]:
     # A shallow copy of the record's flat fields (dataclasses.asdict copies deeply, slowly).
-    return _sorted_rows(
-        {item.name: getattr(record, item.name) for item in dataclass_fields(record)}
-        for record in records
-    )
+    rows = []
+    for record in records:
+        names = _FIELD_NAMES.get(type(record))
+        if names is None:
+            names = _FIELD_NAMES[type(record)] = tuple(
+                item.name for item in dataclass_fields(record)
+            )
+        rows.append(dict(zip(names, attrgetter(*names)(record), strict=True)))
+    return _sorted_rows(rows)
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # a record class's field names
 
 
 class IncidentWriter(BatchWriter):
@@ -333,7 +343,7 @@ class IncidentWriter(BatchWriter):
             "external_source": external_source,
             "external_id": external_id,
             "region_id": resolution.id,
-            **{name: getattr(record, name) for name in INCIDENT_FACTS},
+            **dict(zip(INCIDENT_FACTS, _incident_facts(record), strict=True)),
         }
         pending.children = {
             "sources": _child_rows(record.sources),
@@ -347,7 +357,7 @@ class IncidentWriter(BatchWriter):
             by_source.setdefault(source, []).append(external_id)
         condition = Q(pk__in=[])
         for source, ids in by_source.items():
-            condition |= Q(external_source=source, external_id__in=ids)
+            condition |= Q(external_source=source) & one_of(Incident, "external_id", ids)
         # Repeating the unique index's condition lets SQLite use that partial index.
         incidents = Incident.objects.filter(condition).exclude(external_id="")
         return {

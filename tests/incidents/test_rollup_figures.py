@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 
 import pytest
 from django.core.management import call_command
@@ -199,7 +198,7 @@ def test_new_incidents_are_added_from_their_values_in_memory(organisation):
     # Nothing new, nothing counted: no write at all.
     with CaptureQueriesContext(connection) as queries:
         add_new_incidents([])
-        add_new_incidents([replace(new[3], status="draft")])
+        add_new_incidents([new[3]._replace(status="draft")])
     assert queries.captured_queries == []
 
 

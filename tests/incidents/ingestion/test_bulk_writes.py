@@ -573,3 +573,27 @@ def test_insert_rows_refuses_a_key_that_is_not_a_column() -> None:
                 }
             ],
         )
+
+
+def test_random_uuids_are_distinct_version_4_uuids() -> None:
+    from incidents.ingestion.bulk import random_uuids
+
+    made = random_uuids(2000)
+    assert len(set(made)) == 2000
+    for text in made:
+        value = uuid.UUID(text)
+        assert value.hex == text
+        assert (value.version, value.variant) == (4, uuid.RFC_4122)
+    assert random_uuids(0) == []
+
+
+@pytest.mark.django_db
+def test_new_rows_get_distinct_public_ids_unless_they_give_one() -> None:
+    given = uuid.uuid4()
+    rows = incident_rows("")
+    rows[0]["public_id"] = given
+    ids = insert_rows(Incident, rows)
+    public_ids = dict(Incident.objects.filter(pk__in=ids).values_list("pk", "public_id"))
+    assert public_ids[ids[0]] == given
+    assert len(set(public_ids.values())) == len(rows)
+    assert all(isinstance(value, uuid.UUID) for value in public_ids.values())

@@ -17,6 +17,7 @@ come from a child of this process, running this code: they are as trusted as the
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import pickle
 import shutil
@@ -122,6 +123,9 @@ def main() -> None:
         pickle.dump((kind, value), out, protocol=pickle.HIGHEST_PROTOCOL)
         out.flush()
 
+    # As in the writing process: a batch lives until it is sent, and the collector would
+    # look at it again every 700 new objects; the young objects are collected per batch.
+    gc.disable()
     try:
         for batch in batches(
             request["format"],
@@ -131,6 +135,8 @@ def main() -> None:
             size=request["size"],
         ):
             send("batch", batch)
+            del batch
+            gc.collect(1)
     except FormatError as error:
         send("format_error", str(error))
         return

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connections
 
 from tests.conftest import skip_or_fail
 from tests.factories import UserFactory
@@ -55,6 +56,10 @@ def page(live_server):
         )
         yield tab
         browser.close()
+        # What the test did in the database while Playwright ran used connections of
+        # Playwright's context: closed here, or they would outlive the test and keep
+        # the test database from being dropped at the end of the run.
+        connections.close_all()
 
 
 def charts_rendered(tab, count: int) -> None:

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from itertools import islice
 from typing import Any
 
@@ -231,10 +233,26 @@ def _incident_deleted(sender: Any, instance: Incident, **kwargs: Any) -> None:
     refresh_day_figures({_key(instance)})
 
 
+_KEPT_BY_CALLER: ContextVar[bool] = ContextVar("figures_kept_by_caller", default=False)
+
+
+@contextmanager
+def figures_kept_by_caller() -> Iterator[None]:
+    """Saving or deleting damaged assets inside leaves the figures to the caller, which
+    brings them up to date itself (ingestion adds what its changes made different)."""
+    token = _KEPT_BY_CALLER.set(True)
+    try:
+        yield
+    finally:
+        _KEPT_BY_CALLER.reset(token)
+
+
 def _asset_changed(sender: Any, instance: DamagedAsset, **kwargs: Any) -> None:
     # Assets deleted along with their incident: the incident's own deletion refreshes its
     # day once, instead of once per asset.
     if kwargs.get("raw") or isinstance(kwargs.get("origin"), Incident):
+        return
+    if _KEPT_BY_CALLER.get():
         return
     incident = (
         Incident.objects.filter(pk=instance.incident_id)

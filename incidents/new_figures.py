@@ -17,9 +17,9 @@ import operator
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
-from incidents.aggregates import DAY_FIGURES_LOCK, chunks, lock_regions
+from incidents.aggregates import DAY_FIGURES_LOCK, chunks, lock_regions, refresh_day_figures
 from incidents.figure_tables import (
     COUNTED_STATUSES,
     DAILY,
@@ -84,6 +84,89 @@ def add_new_incidents(incidents: Iterable[NewIncident]) -> None:
                 _upsert(cursor, table, rows)
 
 
+def change_incidents(changes: Iterable[tuple[NewIncident, NewIncident]]) -> None:
+    """Take what changed incidents counted out of the figures and add what they count now.
+
+    Each change is (before, after). On PostgreSQL only the differences are written, one
+    statement per table, and rows left with nothing in them are deleted: rewriting every
+    day, month and week a change touched read all their incidents again. Changes that
+    involve incidents without a region, and all changes on other databases, rewrite the
+    days they touched (``refresh_day_figures``): rows without a region may repeat there.
+    """
+    changes = [(old, new) for old, new in changes if old != new]
+    if not changes:
+        return
+    placed = all(old.region_id is not None and new.region_id is not None for old, new in changes)
+    if connection.vendor != "postgresql" or not placed:
+        _rewrite_days_of(changes)
+        return
+    before = _summed([old for old, _ in changes if old.status in COUNTED_STATUSES])
+    after = _summed([new for _, new in changes if new.status in COUNTED_STATUSES])
+    differences = {table: _difference(after[table], before[table]) for table in after}
+    regions = {key[0] for rows in differences.values() for key in rows}
+    if not regions:
+        return
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            lock_regions(DAY_FIGURES_LOCK, regions)
+            for table, rows in differences.items():
+                if rows:
+                    _add_differences(cursor, table, rows)
+    except IntegrityError:
+        # A sum would have fallen below zero: these figures were not in step with their
+        # incidents. Rewriting the days puts them right.
+        _rewrite_days_of(changes)
+
+
+def _rewrite_days_of(changes: list[tuple[NewIncident, NewIncident]]) -> None:
+    refresh_day_figures(
+        (incident.region_id, incident.occurred_on) for change in changes for incident in change
+    )
+
+
+def _add_differences(cursor: Any, table: FigureTable, rows: Sums) -> None:
+    """Add ``rows`` (differences: negative too) to the table's rows of their keys, insert
+    the keys it does not have, and delete the rows left with nothing.
+
+    Not an INSERT ... ON CONFLICT: the table's checks (no sum below zero) hold for the
+    row it would insert, so a negative difference would fail before the conflict. The
+    first sum counts incidents or assets (each asset counts at least one): a row is empty
+    when it is zero.
+    """
+    key, sums = table.key, table.sums
+    matches = " AND ".join(f"t.{name} = d.{name}" for name in key)
+    added = ", ".join(f"{name} = t.{name} + d.{name}" for name in sums)
+    sql = f"""
+        WITH d AS ({_json_rows_sql(table, [*key, *sums])}),
+        changed AS (
+            UPDATE {table.name} AS t SET {added}
+            FROM d WHERE {matches}
+            RETURNING t.id, t.{sums[0]} AS first_sum, {", ".join(f"t.{name}" for name in key)}
+        ),
+        added AS (
+            INSERT INTO {table.name} ({", ".join([*key, *sums])})
+            SELECT {", ".join(f"d.{name}" for name in [*key, *sums])} FROM d
+            WHERE NOT EXISTS (SELECT 1 FROM changed AS t WHERE {matches})
+        )
+        SELECT id FROM changed WHERE first_sum = 0
+    """
+    cursor.execute(sql, [_json_rows(rows)])
+    if emptied := [pk for (pk,) in cursor.fetchall()]:
+        table.model._default_manager.filter(pk__in=emptied).delete()
+
+
+def _difference(after: Sums, before: Sums) -> Sums:
+    """``after`` minus ``before``, key by key, without the keys that did not change."""
+    differences: Sums = {}
+    for key in after.keys() | before.keys():
+        new, old = after.get(key), before.get(key)
+        width = len(new if new is not None else old or ())
+        values = [a - b for a, b in zip(new or [0] * width, old or [0] * width, strict=True)]
+        if any(values):
+            differences[key] = values
+    return differences
+
+
 def add_day_figures(incident_ids: Sequence[int]) -> None:
     """Add just-created incidents, read back by id with their assets, to every figure
     table: for writers that no longer hold what they wrote (synthetic data)."""
@@ -127,20 +210,37 @@ def _summed(incidents: Sequence[NewIncident]) -> dict[FigureTable, Sums]:
 
 
 def _upsert(cursor: Any, table: FigureTable, rows: Sums) -> None:
-    records = [(*key, *values) for key, values in rows.items()]
     if connection.vendor == "postgresql":
         # The rows as one JSON text: psycopg turned a few thousand Python values a batch
         # into array parameters more slowly than PostgreSQL wrote the rows.
-        types = ["bigint", "date", "text", "text", *(["text"] if table.of_assets else [])]
-        types += ["bigint"] * len(table.sums)
-        columns = ", ".join(f"(row->>{n})::{kind}" for n, kind in enumerate(types))
-        rows_sql = f"SELECT {columns} FROM jsonb_array_elements(%s::jsonb) AS row"
-        dated = [(region, start.isoformat(), *rest) for region, start, *rest in records]
-        cursor.execute(add_to_existing_sql(table, rows_sql), [json.dumps(dated)])
+        rows_sql = _json_rows_sql(table, [*table.key, *table.sums])
+        cursor.execute(add_to_existing_sql(table, rows_sql), [_json_rows(rows)])
         return
+    records = [(*key, *values) for key, values in rows.items()]
     width = len(records[0])
     for start in range(0, len(records), SQLITE_ROWS_PER_STATEMENT):
         chunk = records[start : start + SQLITE_ROWS_PER_STATEMENT]
         placeholders = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(chunk))
         params = [value for record in chunk for value in record]
         cursor.execute(add_to_existing_sql(table, f"VALUES {placeholders}"), params)
+
+
+def _json_rows(rows: Sums) -> str:
+    """Keys and sums as one JSON array of arrays (dates as ISO text)."""
+    return json.dumps(
+        [
+            (region, start.isoformat(), *rest, *values)
+            for (region, start, *rest), values in rows.items()
+        ]
+    )
+
+
+def _json_rows_sql(table: FigureTable, columns: list[str]) -> str:
+    """SELECT of the JSON rows of ``_json_rows`` as the table's key and sums columns."""
+    types = ["bigint", "date", "text", "text", *(["text"] if table.of_assets else [])]
+    types += ["bigint"] * len(table.sums)
+    selected = ", ".join(
+        f"(row->>{n})::{kind} AS {name}"
+        for n, (kind, name) in enumerate(zip(types, columns, strict=True))
+    )
+    return f"SELECT {selected} FROM jsonb_array_elements(%s::jsonb) AS row"

@@ -18,7 +18,7 @@ from django.db import DataError, IntegrityError, connection, transaction
 from django.db.models import Model, Q
 from django.utils import timezone
 
-from incidents.aggregates import DayKey, ids_condition, refresh_day_figures
+from incidents.aggregates import figures_kept_by_caller, ids_condition
 from incidents.ingestion.bulk import column_name, insert_rows, one_of, update_rows
 from incidents.ingestion.gazetteer import Match, NameIndex
 from incidents.ingestion.parsers.impact import split_impact_key
@@ -34,7 +34,7 @@ from incidents.models import (
     VerificationStatus,
 )
 from incidents.new_figures import COLUMNS as NEW_INCIDENT_COLUMNS
-from incidents.new_figures import NewIncident, add_new_incidents
+from incidents.new_figures import NewIncident, add_new_incidents, change_incidents
 
 Key = tuple[Any, ...]
 # Record fields copied onto the incident as they are; the rest are keys and children.
@@ -108,12 +108,17 @@ class BatchWriter:
     def children_of(self, ids: list[int]) -> dict[int, dict[str, list[dict]]]:
         return {}
 
-    def before_update(self, current: dict[str, Any]) -> None:
-        """Called with the stored values of a row about to be changed."""
+    def change_of(
+        self, current: dict[str, Any], children: dict[str, list[dict]], item: _Pending
+    ) -> Any:
+        """What ``after_batch`` needs to know of a row about to be changed: called with
+        its stored values and children, and what it becomes."""
+        return None
 
-    def after_batch(self, created: list[tuple[int, _Pending]], updated: list[Any]) -> None:
-        """Called with the new rows (id and what was written) and the changed rows once
-        they and their children are written (same transaction)."""
+    def after_batch(self, created: list[tuple[int, _Pending]], changes: list[Any]) -> None:
+        """Called with the new rows (id and what was written) and what ``change_of`` said
+        of each changed row, once they and their children are written (same
+        transaction)."""
 
     # -- batch ----------------------------------------------------------------------------
     def issue(self, outcome: BatchOutcome, row: ParsedRow, level: str, reason: str) -> None:
@@ -185,6 +190,7 @@ class BatchWriter:
         now = timezone.now()
         to_create: list[tuple[dict[str, Any], _Pending]] = []
         to_update: list[Any] = []
+        changes: list[Any] = []
         replaced: list[tuple[Any, _Pending]] = []
         changed_fields: set[str] = set()
         for key, item in pending.items():
@@ -198,14 +204,15 @@ class BatchWriter:
                 self.issue(outcome, item.row, IngestionIssue.Level.WARNING, reason)
                 continue
             changed = [name for name, value in item.values.items() if current[name] != value]
+            children = current_children.get(current["id"], {})
             children_changed = any(
-                current_children.get(current["id"], {}).get(name, []) != item.children.get(name, [])
+                children.get(name, []) != item.children.get(name, [])
                 for name in self.compare_children
             )
             if not changed and not children_changed:
                 outcome.unchanged += 1
                 continue
-            self.before_update(current)
+            changes.append(self.change_of(current, children, item))
             # Only the changed fields are written; the instance carries the new values.
             instance: Any = self.model(**{**current, **item.values})
             instance.updated_at = now
@@ -216,7 +223,7 @@ class BatchWriter:
                 replaced.append((instance, item))
         created = self._save(to_create, to_update, changed_fields)
         self.write_children(created, replaced)
-        self.after_batch(created, to_update)
+        self.after_batch(created, changes)
         outcome.created += len(to_create)
         outcome.updated += len(to_update)
         IngestionIssue.objects.bulk_create(outcome.issues)
@@ -296,35 +303,40 @@ def _child_rows(records: Sequence[Any]) -> list[dict[str, Any]]:
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # a record class's field names
 
 
+def _counted(values: dict[str, Any], assets: list[dict[str, Any]]) -> NewIncident:
+    """What an incident with these values and damaged assets counts in the figures."""
+    return NewIncident(
+        **{name: values[name] for name in NEW_INCIDENT_COLUMNS},
+        assets=tuple((row["asset_type"], row["count"]) for row in assets),
+    )
+
+
 class IncidentWriter(BatchWriter):
     model = Incident
     compare_children = ("sources", "assets")
     SOURCE_FIELDS = ("name", "kind", "title", "url", "published_on")
     ASSET_FIELDS = ("asset_type", "name", "count", "damage_level", "notes")
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._old_keys: set[DayKey] = set()
-
-    def before_update(self, current: dict[str, Any]) -> None:
-        self._old_keys.add((current["region_id"], current["occurred_on"]))
-
-    def after_batch(self, created: list[tuple[int, _Pending]], updated: list[Any]) -> None:
-        """Bring the daily figures up to date: new incidents are added to them; the days a
-        changed incident left or joined are recomputed."""
-        add_new_incidents(self._counted(item) for _, item in created)
-        keys = {(obj.region_id, obj.occurred_on) for obj in updated}
-        refresh_day_figures(keys | self._old_keys)
-        self._old_keys.clear()
-
-    def _counted(self, item: _Pending) -> NewIncident:
-        """What a new incident adds to the figures: the values it was written with (its
-        status is the run's, as in ``new_row``)."""
-        return NewIncident(
-            **{name: item.values[name] for name in NEW_INCIDENT_COLUMNS if name != "status"},
-            status=self.run.record_status,
-            assets=tuple((row["asset_type"], row["count"]) for row in item.children["assets"]),
+    def change_of(
+        self, current: dict[str, Any], children: dict[str, list[dict]], item: _Pending
+    ) -> tuple[NewIncident, NewIncident]:
+        """What the changed incident counted in the figures, and what it counts now."""
+        return (
+            _counted(current, children.get("assets", [])),
+            _counted({**current, **item.values}, item.children["assets"]),
         )
+
+    def after_batch(
+        self, created: list[tuple[int, _Pending]], changes: list[tuple[NewIncident, NewIncident]]
+    ) -> None:
+        """Bring the figures up to date: new incidents are added to them, and what a
+        changed incident counted before is taken out of them and what it counts now put
+        in."""
+        add_new_incidents(
+            _counted({**item.values, "status": self.run.record_status}, item.children["assets"])
+            for _, item in created
+        )
+        change_incidents(changes)
 
     def key_of(self, record: IncidentRecord) -> Key:
         if self.run.format.startswith("impact"):
@@ -360,9 +372,12 @@ class IncidentWriter(BatchWriter):
             condition |= Q(external_source=source) & one_of(Incident, "external_id", ids)
         # Repeating the unique index's condition lets SQLite use that partial index.
         incidents = Incident.objects.filter(condition).exclude(external_id="")
+        # The status too, which a feed does not change: what a changed incident counted
+        # in the figures depends on it.
+        columns = dict.fromkeys(["id", "is_curated", "status", *fields])
         return {
             (found["external_source"], found["external_id"]): found
-            for found in incidents.values("id", "is_curated", *fields)
+            for found in incidents.values(*columns)
         }
 
     def new_row(self, pending: _Pending, now: Any) -> dict[str, Any]:
@@ -405,7 +420,10 @@ class IncidentWriter(BatchWriter):
         if replaced:
             ids = [instance.pk for instance, _ in replaced]
             Source.objects.filter(incident_id__in=ids).delete()
-            DamagedAsset.objects.filter(incident_id__in=ids).delete()
+            # after_batch adds to the figures what the changes made different; a refresh
+            # of the day for each deleted asset would also have counted it twice.
+            with figures_kept_by_caller():
+                DamagedAsset.objects.filter(incident_id__in=ids).delete()
         sources, assets = [], []
         for pk, item in [*created, *((instance.pk, item) for instance, item in replaced)]:
             sources += [{**row, "incident_id": pk} for row in item.children["sources"]]

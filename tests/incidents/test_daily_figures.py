@@ -24,6 +24,7 @@ from incidents.models import (
     IngestionRun,
 )
 from tests.factories import DamagedAssetFactory, IncidentFactory, region
+from tests.incidents.ingestion.impact_rows import impact_csv, impact_row
 from tests.incidents.summed_figures import TABLES, assert_in_step, stored
 
 pytestmark = pytest.mark.django_db
@@ -147,3 +148,86 @@ def test_sums_beyond_the_range_of_one_incidents_count_fit(organisation):
     assert IncidentDayFigures.objects.get().injured == 2 * largest
     assert IncidentMonthFigures.objects.get().injured == 2 * largest
     assert IncidentWeekFigures.objects.get().injured == 2 * largest
+
+
+def _no_empty_rows() -> bool:
+    return not any(
+        model.objects.filter(**{sums: 0}).exists()
+        for model, sums in (
+            (IncidentDayFigures, "incidents"),
+            (IncidentMonthFigures, "incidents"),
+            (IncidentWeekFigures, "incidents"),
+            (AssetDayFigures, "total"),
+            (AssetMonthFigures, "total"),
+        )
+    )
+
+
+def _ingest_rows(tmp_path: Path, rows: list[dict[str, str]]) -> IngestionRun:
+    path = tmp_path / "impact.csv"
+    path.write_bytes(impact_csv(rows))
+    run = ingestion.ingestion_run_create(
+        location=str(path), format="impact-csv", trigger="command", record_status="verified"
+    )
+    return ingestion.ingestion_run_execute(run_id=run.pk)
+
+
+HOUSE = {"asset_type": "residential", "count": 2, "damage_level": "damaged"}
+SCHOOL = {"asset_type": "education", "count": 1, "damage_level": "destroyed"}
+
+
+def test_changed_incidents_move_their_figures_by_the_difference(tmp_path):
+    """Each kind of change a feed can make: the figures equal a recomputation after it,
+    and a day, month, week or asset type left with nothing has no row any more."""
+    before = [
+        impact_row("E1", killed="1", assets=[HOUSE]),
+        impact_row("E2", occurred_on="2023-08-31", injured="3"),  # alone in its month
+        impact_row("E3", incident_type="shelling", assets=[HOUSE, SCHOOL]),
+        impact_row("E4", region_pcode="UA63"),  # alone in its region
+        impact_row("E5", children_killed="1", killed="2"),
+        impact_row("E6"),  # does not change
+    ]
+    assert _ingest_rows(tmp_path, before).created == 6
+    assert_in_step()
+    after = [
+        impact_row("E1", killed="4", assets=[{**HOUSE, "count": 5}]),  # toll and count
+        impact_row("E2", occurred_on="2023-09-04", injured="3"),  # new month and week
+        impact_row("E3", incident_type="drone_strike", assets=[SCHOOL]),  # type; asset gone
+        impact_row("E4", region_pcode="UA46"),  # another region
+        impact_row("E5", children_killed="0", killed="2", assets=[SCHOOL]),  # asset added
+        impact_row("E6"),
+    ]
+    run = _ingest_rows(tmp_path, after)
+    assert (run.updated, run.unchanged) == (5, 1)
+    assert_in_step()
+    assert _no_empty_rows()
+    lviv, kharkiv = region("UA46").pk, region("UA63").pk
+    assert not IncidentDayFigures.objects.filter(region=kharkiv).exists()
+    assert not IncidentMonthFigures.objects.filter(month=dt.date(2023, 8, 1), injured__gt=0)
+    assert not AssetDayFigures.objects.filter(incident_type="shelling").exists()
+    assert IncidentWeekFigures.objects.filter(region=lviv, week=dt.date(2023, 9, 4)).exists()
+    # And back again: the same differences the other way.
+    assert _ingest_rows(tmp_path, before).updated == 5
+    assert_in_step()
+    assert _no_empty_rows()
+
+
+def test_a_change_to_or_from_no_region_rewrites_those_days(tmp_path):
+    sea = impact_row("S1", region_pcode="", region_name="", killed="2", assets=[HOUSE])
+    _ingest_rows(tmp_path, [sea, impact_row("L1")])
+    assert_in_step()
+    _ingest_rows(tmp_path, [{**sea, "region_pcode": "UA51"}, impact_row("L1", killed="3")])
+    assert_in_step()
+    assert _no_empty_rows()
+    _ingest_rows(tmp_path, [{**sea, "killed": "1"}, impact_row("L1")])
+    assert_in_step()
+    assert _no_empty_rows()
+
+
+def test_figures_out_of_step_are_recomputed_instead_of_going_below_zero(tmp_path):
+    _ingest_rows(tmp_path, [impact_row("E1", killed="5"), impact_row("E2", killed="1")])
+    # Something wrote the incidents past the figures: the day counts fewer than it has.
+    IncidentDayFigures.objects.update(killed=0)
+    run = _ingest_rows(tmp_path, [impact_row("E1", killed="2"), impact_row("E2", killed="1")])
+    assert (run.updated, run.rejected) == (1, 0)
+    assert_in_step()

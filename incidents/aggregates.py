@@ -4,9 +4,10 @@ incidents.
 Whatever changes incidents or their damaged assets names the (region, day) pairs it
 touched, old and new; ``refresh_day_figures`` then rewrites exactly those pairs from the raw
 rows, then the (region, month) and (region, week) rows they fall in from the daily rows, in
-the caller's transaction. Bulk writers (ingestion, synthetic data) call it per batch; edits
-through the ORM reach it through signals. New incidents are added to every table in place
-by ``incidents.new_figures``. ``rebuild_day_figures`` recomputes everything, for a
+the caller's transaction. Edits through the ORM reach it through signals. Ingestion adds
+new incidents to every table in place, and moves changed ones by the difference, through
+``incidents.new_figures`` (which falls back on it where a difference cannot be added).
+``rebuild_day_figures`` recomputes everything, for a
 migration or a repair (``manage.py rebuild_figures``). The tables and their SQL are in
 ``incidents.figure_tables``.
 """

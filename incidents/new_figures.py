@@ -1,11 +1,11 @@
-"""Adding just-created incidents to the figure tables from the values already in memory.
+"""Keeping the figure tables in step with ingestion from the values already in memory.
 
 Ingestion knows every new incident's region, day, type, status, casualties and assets when
-it writes them. Summing them here and sending each table one upsert of the sums (a few
-hundred rows for a batch of a thousand incidents) reads no incident back: reading the
-batch back, joining its assets and grouping it once per table cost more than writing the
-incidents themselves, and the planner, on a table it had not analysed yet, read the whole
-table for each.
+it writes them, and a changed incident's before and after. Summing them here and sending
+each table one statement of the sums (a few thousand rows for a batch of 5,000 incidents)
+reads no incident back: reading the batch back, joining its assets and grouping it once
+per table cost more than writing the incidents themselves, and the planner, on a table it
+had not analysed yet, read the whole table for each.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def add_new_incidents(incidents: Iterable[NewIncident]) -> None:
     """Add these just-created incidents to the daily figures and every rollup.
 
     Only for incidents that were not counted before; changed ones go through
-    ``incidents.aggregates.refresh_day_figures``.
+    ``change_incidents``.
     """
     sums = _summed([item for item in incidents if item.status in COUNTED_STATUSES])
     if not any(sums.values()):

@@ -2,9 +2,10 @@
 
 The dashboards and the needs API read these instead of scanning every incident: a region's
 day holds a handful of rows whatever the number of incidents. ``incidents.aggregates``
-rewrites the rows of every (region, day) an ingestion batch, an edit or a deletion touches,
-then the months and weeks those days fall in; tests hold them equal to a recomputation
-from the raw rows. Sums are big integers: one incident may already carry up to
+rewrites the rows of every (region, day) an edit or a deletion touches, then the months
+and weeks those days fall in; ingestion adds to them what its new and changed incidents
+make different (``incidents.new_figures``). Tests hold them equal to a recomputation from
+the raw rows. Sums are big integers: one incident may already carry up to
 2**31 - 1 of each count.
 
 The monthly and weekly rollups exist because a period of years still covers a thousand

@@ -88,7 +88,7 @@ def _received(
     while True:
         try:
             kind, value = pickle.load(stdout)
-        except EOFError:
+        except (EOFError, pickle.UnpicklingError):  # it ended, perhaps in mid-message
             child.wait()
             errors.seek(0)
             complaint = errors.read().decode(errors="replace").strip()

@@ -4,7 +4,10 @@ leaves no process or thread behind however the reading ends."""
 from __future__ import annotations
 
 import io
+import pickle
 import subprocess
+import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import closing
@@ -20,6 +23,7 @@ from incidents.models import Incident, IngestionIssue, IngestionRun
 from tests.incidents.ingestion.acled_rows import write_acled_csv
 
 PAYLOADS = Path(__file__).resolve().parents[2] / "payloads"
+NO_OPTIONS: dict[str, Any] = {"options": {}, "start": 0, "size": 100}
 
 CASES = [
     ("impact-csv", "impact_incidents.csv", {}),
@@ -206,3 +210,17 @@ def test_a_file_in_another_format_fails_the_run_in_the_child_as_here(settings, t
     assert (there.status, there.rows_seen) == ("failed", 0)
     assert there.error == here.error
     assert "ACLED" in there.error
+
+
+@pytest.mark.parametrize("cut", [1, 20, -5])
+def test_a_message_cut_short_is_reported_as_an_early_end(tmp_path, cut):
+    """A child killed while writing leaves part of a message in the pipe."""
+    rows = next(batches("acled", (PAYLOADS / "acled_export.csv").open("rb"), **NO_OPTIONS))
+    whole = pickle.dumps(("batch", rows), protocol=pickle.HIGHEST_PROTOCOL)
+    ended = subprocess.Popen([sys.executable, "-c", "raise SystemExit(9)"])
+    ended.wait()
+    with tempfile.TemporaryFile() as errors:
+        received = parse_process._received(io.BytesIO(whole + whole[:cut]), ended, errors)
+        assert next(received) == rows
+        with pytest.raises(ParserProcessError, match=r"ended early \(exit code 9\)"):
+            next(received)

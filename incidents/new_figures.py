@@ -135,11 +135,11 @@ def _add_differences(cursor: Any, table: FigureTable, rows: Sums) -> None:
     """
     key, sums = table.key, table.sums
     matches = " AND ".join(f"t.{name} = d.{name}" for name in key)
-    added = ", ".join(f"{name} = t.{name} + d.{name}" for name in sums)
+    assignments = ", ".join(f"{name} = t.{name} + d.{name}" for name in sums)
     sql = f"""
-        WITH d AS ({_json_rows_sql(table, [*key, *sums])}),
+        WITH d AS ({_json_rows_sql(table)}),
         changed AS (
-            UPDATE {table.name} AS t SET {added}
+            UPDATE {table.name} AS t SET {assignments}
             FROM d WHERE {matches}
             RETURNING t.id, t.{sums[0]} AS first_sum, {", ".join(f"t.{name}" for name in key)}
         ),
@@ -160,8 +160,12 @@ def _difference(after: Sums, before: Sums) -> Sums:
     differences: Sums = {}
     for key in after.keys() | before.keys():
         new, old = after.get(key), before.get(key)
-        width = len(new if new is not None else old or ())
-        values = [a - b for a, b in zip(new or [0] * width, old or [0] * width, strict=True)]
+        if old is None:
+            values = list(new or ())
+        elif new is None:
+            values = [-value for value in old]
+        else:
+            values = [a - b for a, b in zip(new, old, strict=True)]
         if any(values):
             differences[key] = values
     return differences
@@ -213,7 +217,7 @@ def _upsert(cursor: Any, table: FigureTable, rows: Sums) -> None:
     if connection.vendor == "postgresql":
         # The rows as one JSON text: psycopg turned a few thousand Python values a batch
         # into array parameters more slowly than PostgreSQL wrote the rows.
-        rows_sql = _json_rows_sql(table, [*table.key, *table.sums])
+        rows_sql = _json_rows_sql(table)
         cursor.execute(add_to_existing_sql(table, rows_sql), [_json_rows(rows)])
         return
     records = [(*key, *values) for key, values in rows.items()]
@@ -235,10 +239,11 @@ def _json_rows(rows: Sums) -> str:
     )
 
 
-def _json_rows_sql(table: FigureTable, columns: list[str]) -> str:
+def _json_rows_sql(table: FigureTable) -> str:
     """SELECT of the JSON rows of ``_json_rows`` as the table's key and sums columns."""
     types = ["bigint", "date", "text", "text", *(["text"] if table.of_assets else [])]
     types += ["bigint"] * len(table.sums)
+    columns = [*table.key, *table.sums]
     selected = ", ".join(
         f"(row->>{n})::{kind} AS {name}"
         for n, (kind, name) in enumerate(zip(types, columns, strict=True))

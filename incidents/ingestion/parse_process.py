@@ -27,6 +27,7 @@ import tempfile
 import threading
 import traceback
 from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
 from typing import IO, Any, BinaryIO, cast
@@ -48,6 +49,25 @@ def batches(
     rows = islice(parse(format, stream, **options), start, None)
     while batch := list(islice(rows, size)):
         yield batch
+
+
+@contextmanager
+def collection_per_batch() -> Generator[None, None, None]:
+    """Python's automatic garbage collection off while batches are parsed or written; the
+    caller collects the young objects (``gc.collect(1)``) after each batch, once it has
+    let go of it.
+
+    A batch is thousands of objects that live until it is written or sent, so the
+    collector, which runs every 700 new objects, looked at them again and again: a tenth
+    of a run's time, for no cycles to find.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def batches_in_child(
@@ -123,20 +143,18 @@ def main() -> None:
         pickle.dump((kind, value), out, protocol=pickle.HIGHEST_PROTOCOL)
         out.flush()
 
-    # As in the writing process: a batch lives until it is sent, and the collector would
-    # look at it again every 700 new objects; the young objects are collected per batch.
-    gc.disable()
     try:
-        for batch in batches(
-            request["format"],
-            sys.stdin.buffer,
-            options=request["options"],
-            start=request["start"],
-            size=request["size"],
-        ):
-            send("batch", batch)
-            del batch
-            gc.collect(1)
+        with collection_per_batch():
+            for batch in batches(
+                request["format"],
+                sys.stdin.buffer,
+                options=request["options"],
+                start=request["start"],
+                size=request["size"],
+            ):
+                send("batch", batch)
+                del batch
+                gc.collect(1)
     except FormatError as error:
         send("format_error", str(error))
         return

@@ -12,7 +12,7 @@ import gc
 import tempfile
 import time
 from collections.abc import Callable, Generator, Mapping
-from contextlib import closing, contextmanager
+from contextlib import closing
 from typing import Any, BinaryIO, cast
 
 from django.conf import settings
@@ -184,24 +184,6 @@ def _parsed_batches(run: IngestionRun, stream: BinaryIO) -> Generator[list[Parse
     return parse_process.batches(run.format, stream, **arguments)
 
 
-@contextmanager
-def _collecting_between_batches() -> Generator[None, None, None]:
-    """Python's automatic collection off while batches are parsed and written.
-
-    A batch is thousands of objects that live until it is written, so the collector,
-    which runs every 700 new objects, looked at them again and again: a tenth of the
-    run's time, for no cycles to find. The caller collects the young objects after each
-    batch instead, when the batch is garbage.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _commit_batch(run: IngestionRun, writer: BatchWriter, batch: list[ParsedRow]) -> BatchOutcome:
     with transaction.atomic():
         outcome = writer.write(batch)
@@ -251,7 +233,7 @@ def ingestion_run_execute(*, run_id: int, progress: Progress | None = None) -> I
         with (
             run.payload.open("rb") as stream,
             closing(_parsed_batches(run, cast(BinaryIO, stream))) as parsed,
-            _collecting_between_batches(),
+            parse_process.collection_per_batch(),
         ):
             for batch in parsed:
                 _commit_batch(run, writer, batch)

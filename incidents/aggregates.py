@@ -48,7 +48,7 @@ def chunks(items: Sequence[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
-def ids_condition(column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
+def ids_condition(column: str, ids: Sequence[Any]) -> tuple[str, list[Any]]:
     """``column`` is one of ``ids``: one array parameter on PostgreSQL, which plans much
     faster than a thousand placeholders; a placeholder list elsewhere."""
     if connection.vendor == "postgresql":

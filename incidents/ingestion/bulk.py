@@ -22,6 +22,8 @@ from django.db.models import BooleanField, Field, Model, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from incidents.aggregates import ids_condition
+
 # Values psycopg writes as the column expects them, without Django's preparation.
 _AS_IS = frozenset(
     {
@@ -208,7 +210,8 @@ def one_of(model: type[Model], name: str, values: Sequence[Any]) -> Q:
         return Q(**{f"{name}__in": values})
     quote = connection.ops.quote_name
     column = f"{quote(model._meta.db_table)}.{quote(column_name(model._meta.get_field(name)))}"
-    return Q(RawSQL(f"{column} = ANY(%s)", [list(values)], output_field=BooleanField()))
+    sql, params = ids_condition(column, values)
+    return Q(RawSQL(sql, params, output_field=BooleanField()))
 
 
 def column_name(field: Any) -> str:

@@ -223,7 +223,21 @@ class GrainShipment(FeedProvenance, TimeStampedModel):
         default=IncomeGroup.UNKNOWN,
     )
     is_wfp = models.BooleanField(_("WFP charter"), default=False)
-    external_source = models.CharField(_("external source"), max_length=64, default="jcc")
+    external_source = models.CharField(
+        _("first source"),
+        max_length=64,
+        default="jcc",
+        help_text=_("The source that first published this cargo line."),
+    )
+    reported = models.JSONField(
+        _("as each source reported it"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "Per source (the JCC table, its HXL workbook, ...), the values it gave; the "
+            "record holds the latest of them."
+        ),
+    )
     history = HistoricalRecords(get_user=history_user, excluded_fields=["updated_at"])
 
     class Meta:
@@ -234,9 +248,10 @@ class GrainShipment(FeedProvenance, TimeStampedModel):
             models.Index(fields=["departure_port", "departed_on"], name="shipment_port_date_idx"),
         ]
         constraints = [
+            # A cargo line is what it is whichever table brought it: not keyed by source.
             models.UniqueConstraint(
-                fields=["external_source", "voyage_number", "commodity", "destination_country"],
-                name="grainshipment_natural_key_unique",
+                fields=["voyage_number", "commodity", "destination_country"],
+                name="grainshipment_cargo_line_unique",
             ),
             models.CheckConstraint(
                 condition=Q(tonnes__gt=0),

@@ -12,7 +12,7 @@ from incidents.models.attacks import (
     Incident,
     WeaponType,
 )
-from incidents.models.base import LocationPrecision, VerificationStatus
+from incidents.models.base import AcceptedDateValidator, LocationPrecision, VerificationStatus
 from incidents.models.baselines import NeedsBaseline
 from incidents.models.disruptions import GrainDisruption, GrainShipment, ServiceDisruption
 from incidents.models.figures import (
@@ -29,6 +29,7 @@ from incidents.models.sources import Source
 from incidents.models.tombstones import Tombstone
 
 __all__ = [
+    "AcceptedDateValidator",
     "AssetDayFigures",
     "AssetMonthFigures",
     "IncidentDayFigures",

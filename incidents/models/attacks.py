@@ -17,6 +17,8 @@ from incidents.models.base import (
     TimeStampedModel,
     coordinate_constraints,
     count_validators,
+    date_validators,
+    earliest_date_constraint,
     history_user,
     latitude_field,
     longitude_field,
@@ -40,8 +42,10 @@ class AttackWave(TimeStampedModel):
     """Strikes launched together, e.g. one night's missiles and drones across many cities."""
 
     name = models.CharField(_("name"), max_length=200)
-    started_at = models.DateTimeField(_("started at"))
-    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), validators=date_validators())
+    ended_at = models.DateTimeField(
+        _("ended at"), null=True, blank=True, validators=date_validators()
+    )
     description = models.TextField(_("description"), blank=True)
     source_name = models.CharField(_("source"), max_length=200, blank=True)
     source_url = models.URLField(_("source URL"), max_length=500, blank=True)
@@ -53,6 +57,7 @@ class AttackWave(TimeStampedModel):
         verbose_name = _("attack wave")
         verbose_name_plural = _("attack waves")
         constraints = [
+            earliest_date_constraint("attackwave", "started_at"),
             models.CheckConstraint(
                 condition=Q(ended_at__isnull=True) | Q(ended_at__gte=F("started_at")),
                 name="attackwave_end_after_start",
@@ -118,9 +123,17 @@ class Incident(ReviewedRecord):
         WEEK = "week", _("Week")
         MONTH = "month", _("Month")
 
-    occurred_on = models.DateField(_("date"), help_text=_("Local (Kyiv) date of the attack."))
+    occurred_on = models.DateField(
+        _("date"),
+        help_text=_("Local (Kyiv) date of the attack."),
+        validators=date_validators(),
+    )
     occurred_at = models.DateTimeField(
-        _("time"), null=True, blank=True, help_text=_("Exact moment, when known.")
+        _("time"),
+        null=True,
+        blank=True,
+        help_text=_("Exact moment, when known."),
+        validators=date_validators(),
     )
     date_precision = models.CharField(
         _("date precision"),
@@ -221,6 +234,7 @@ class Incident(ReviewedRecord):
         constraints = [
             *ReviewedRecord.review_constraints("incident"),
             *coordinate_constraints("incident"),
+            earliest_date_constraint("incident", "occurred_on"),
             models.CheckConstraint(
                 condition=Q(children_killed__lte=F("killed")),
                 name="incident_children_killed_le_killed",

@@ -2,20 +2,69 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.deconstruct import deconstructible
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from incidents.limits import MAX_COUNT
+from incidents.limits import EARLIEST_DATE, KYIV, MAX_COUNT, date_out_of_bounds, latest_date
 
 
 def count_validators() -> list[MaxValueValidator]:
     return [MaxValueValidator(MAX_COUNT)]
+
+
+@deconstructible
+class AcceptedDateValidator:
+    """A date (or a moment, by its Kyiv date) within the accepted bounds: from
+    ``EARLIEST_DATE`` to today plus a day. A class, not a MaxValueValidator, because the
+    upper bound moves with the clock and a migration must not record today's value."""
+
+    message = _("Dates from %(first)s to %(last)s are accepted (today in Kyiv plus a day).")
+
+    def __call__(self, value: dt.date | None) -> None:
+        if value is not None and date_out_of_bounds(value) is not None:
+            raise ValidationError(self.message, code="date_out_of_bounds", params=date_bounds())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AcceptedDateValidator)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+
+def date_bounds() -> dict[str, str]:
+    """The accepted dates as message parameters."""
+    return {"first": EARLIEST_DATE.isoformat(), "last": latest_date().isoformat()}
+
+
+def date_validators() -> list[AcceptedDateValidator]:
+    return [AcceptedDateValidator()]
+
+
+# The lower bound is fixed, so the database holds it too; the upper one moves with the
+# clock and is checked by validation and the ingestion parsers only.
+EARLIEST_MOMENT = dt.datetime.combine(EARLIEST_DATE, dt.time.min, tzinfo=KYIV).astimezone(dt.UTC)
+
+
+def earliest_date_constraint(prefix: str, field: str) -> models.CheckConstraint:
+    """``field`` (a date, or a moment) not before the earliest accepted date."""
+    is_moment = field.endswith("_at")
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__gte": EARLIEST_MOMENT if is_moment else EARLIEST_DATE}),
+        name=f"{prefix}_{field}_from_2014",
+        violation_error_message=format_lazy(
+            _("Dates before {first} are not accepted."), first=EARLIEST_DATE.isoformat()
+        ),
+    )
 
 
 class TimeStampedModel(models.Model):

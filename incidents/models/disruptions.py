@@ -13,6 +13,8 @@ from incidents.models.base import (
     ReviewedQuerySet,
     ReviewedRecord,
     TimeStampedModel,
+    date_validators,
+    earliest_date_constraint,
     history_user,
 )
 from incidents.models.places import Port, Region
@@ -74,9 +76,13 @@ class ServiceDisruption(ReviewedRecord):
     households_affected = models.PositiveIntegerField(
         _("households affected"), null=True, blank=True
     )
-    started_at = models.DateTimeField(_("started at"))
+    started_at = models.DateTimeField(_("started at"), validators=date_validators())
     restored_at = models.DateTimeField(
-        _("restored at"), null=True, blank=True, help_text=_("Leave empty while still out.")
+        _("restored at"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty while still out."),
+        validators=date_validators(),
     )
     description = models.TextField(_("description"), blank=True)
 
@@ -100,6 +106,7 @@ class ServiceDisruption(ReviewedRecord):
         ]
         constraints = [
             *ReviewedRecord.review_constraints("servicedisruption"),
+            earliest_date_constraint("servicedisruption", "started_at"),
             models.CheckConstraint(
                 condition=Q(restored_at__isnull=True) | Q(restored_at__gte=F("started_at")),
                 name="servicedisruption_restored_after_start",
@@ -130,8 +137,8 @@ class GrainDisruption(ReviewedRecord):
     disruption_type = models.CharField(
         _("type"), max_length=24, choices=DisruptionType.choices, db_index=True
     )
-    started_on = models.DateField(_("start date"))
-    ended_on = models.DateField(_("end date"), null=True, blank=True)
+    started_on = models.DateField(_("start date"), validators=date_validators())
+    ended_on = models.DateField(_("end date"), null=True, blank=True, validators=date_validators())
     port = models.ForeignKey(
         Port,
         verbose_name=_("port"),
@@ -168,6 +175,7 @@ class GrainDisruption(ReviewedRecord):
         permissions = [("verify_graindisruption", _("Can verify or reject grain disruptions"))]
         constraints = [
             *ReviewedRecord.review_constraints("graindisruption"),
+            earliest_date_constraint("graindisruption", "started_on"),
             models.CheckConstraint(
                 condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
                 name="graindisruption_end_after_start",
@@ -211,7 +219,7 @@ class GrainShipment(FeedProvenance, TimeStampedModel):
     departure_port = models.ForeignKey(
         Port, verbose_name=_("departure port"), on_delete=models.PROTECT, related_name="shipments"
     )
-    departed_on = models.DateField(_("departure date"))
+    departed_on = models.DateField(_("departure date"), validators=date_validators())
     commodity = models.CharField(_("commodity"), max_length=100, db_index=True)
     tonnes = models.PositiveIntegerField(_("metric tonnes"))
     destination_country = models.CharField(_("destination country"), max_length=100)
@@ -253,6 +261,7 @@ class GrainShipment(FeedProvenance, TimeStampedModel):
                 fields=["voyage_number", "commodity", "destination_country"],
                 name="grainshipment_cargo_line_unique",
             ),
+            earliest_date_constraint("grainshipment", "departed_on"),
             models.CheckConstraint(
                 condition=Q(tonnes__gt=0),
                 name="grainshipment_tonnes_positive",

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from incidents.models.attacks import Incident
-from incidents.models.base import TimeStampedModel, history_user
+from incidents.models.base import TimeStampedModel, date_validators, history_user
 from incidents.models.disruptions import GrainDisruption, ServiceDisruption
 
 SOURCE_PARENT_FIELDS = ("incident", "service_disruption", "grain_disruption")
@@ -68,7 +68,9 @@ class Source(TimeStampedModel):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.MEDIA)
     title = models.CharField(_("title"), max_length=300, blank=True)
     url = models.URLField(_("URL"), max_length=500, blank=True)
-    published_on = models.DateField(_("publication date"), null=True, blank=True)
+    published_on = models.DateField(
+        _("publication date"), null=True, blank=True, validators=date_validators()
+    )
 
     history = HistoricalRecords(get_user=history_user, excluded_fields=["updated_at"])
 

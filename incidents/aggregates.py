@@ -32,7 +32,7 @@ from incidents.figure_tables import (
     from_daily_sql,
     from_incidents_sql,
     incident_table,
-    next_unit_start,
+    last_unit_day,
     unit_start,
     unit_start_sql,
 )
@@ -148,7 +148,7 @@ def _rewrite_placed_spans(
     params = [
         value
         for region, start in spans
-        for value in (region, start, next_unit_start(rollup.unit, start))
+        for value in (region, start, last_unit_day(rollup.unit, start))
     ]
     cursor.execute(from_daily_sql(rollup, source, "k.column1", "k.column2"), params)
 
@@ -165,14 +165,16 @@ def _rewrite_unplaced_spans(
     source = _daily_rows_of_spans(
         rollup, f"(VALUES {pairs}) k", "d.region_id IS NULL", "k.column1", "k.column2"
     )
-    params = [value for start in starts for value in (start, next_unit_start(rollup.unit, start))]
+    params = [value for start in starts for value in (start, last_unit_day(rollup.unit, start))]
     cursor.execute(from_daily_sql(rollup, source, "d.region_id", "k.column1"), params)
 
 
-def _daily_rows_of_spans(rollup: FigureTable, spans: str, region: str, start: str, end: str) -> str:
+def _daily_rows_of_spans(
+    rollup: FigureTable, spans: str, region: str, start: str, last: str
+) -> str:
     """FROM the daily rows (alias ``d``) of each span (alias ``k``) of ``spans``: those of
-    ``region`` from ``start`` up to ``end``."""
-    condition = f"{region} AND d.day >= {start} AND d.day < {end}"
+    ``region`` from ``start`` through ``last``."""
+    condition = f"{region} AND d.day >= {start} AND d.day <= {last}"
     if connection.vendor == "postgresql":
         # LATERAL: one range scan of the (region, day) index per span. Joined plainly,
         # the spans were hashed by region and the whole daily table read past them;

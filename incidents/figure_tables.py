@@ -10,6 +10,7 @@ decides which rows to rewrite when.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from dataclasses import dataclass
 
@@ -81,6 +82,17 @@ def next_unit_start(unit: str, start: dt.date) -> dt.date:
     if unit == "week":
         return start + dt.timedelta(days=7)
     return start + dt.timedelta(days=1)
+
+
+def last_unit_day(unit: str, start: dt.date) -> dt.date:
+    """The last day of the month or week beginning on ``start``. Not the next start less
+    a day: that start may lie past the calendar's end (December 9999) while the last day
+    never does, so even a record dated there can be summed and removed."""
+    if unit == "month":
+        return start.replace(day=calendar.monthrange(start.year, start.month)[1])
+    if unit == "week":
+        return dt.date.fromordinal(min(start.toordinal() + 6, dt.date.max.toordinal()))
+    return start
 
 
 def unit_start_sql(unit: str, column: str) -> str:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 
 from incidents.models import (
+    AcceptedDateValidator,
     DamagedAsset,
     GrainDisruption,
     GrainShipment,
@@ -47,6 +48,15 @@ class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
         return super().filter(qs, value)
 
 
+class BoundedDateFilter(django_filters.DateFilter):
+    """A date within the accepted bounds (``incidents.limits``): one outside them is a 400
+    naming the bounds, not a period no record can fall in."""
+
+    def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("validators", [AcceptedDateValidator()])
+        super().__init__(**kwargs)
+
+
 class RegionCodeFilter(django_filters.CharFilter):
     def __init__(self, field: str = "region", **kwargs) -> None:  # type: ignore[no-untyped-def]
         kwargs.setdefault(
@@ -73,10 +83,10 @@ class ReviewedFilterSet(UpdatedSinceFilterSet):
 
 
 class IncidentFilter(ReviewedFilterSet):
-    date_from = django_filters.DateFilter(
+    date_from = BoundedDateFilter(
         field_name="occurred_on", lookup_expr="gte", help_text=_("Occurred on or after (date).")
     )
-    date_to = django_filters.DateFilter(
+    date_to = BoundedDateFilter(
         field_name="occurred_on", lookup_expr="lte", help_text=_("Occurred on or before (date).")
     )
     region = RegionCodeFilter()
@@ -126,8 +136,8 @@ class SourceFilter(UpdatedSinceFilterSet):
 
 class GrainDisruptionFilter(ReviewedFilterSet):
     port = django_filters.CharFilter(field_name="port__name", lookup_expr="iexact")
-    date_from = django_filters.DateFilter(field_name="started_on", lookup_expr="gte")
-    date_to = django_filters.DateFilter(field_name="started_on", lookup_expr="lte")
+    date_from = BoundedDateFilter(field_name="started_on", lookup_expr="gte")
+    date_to = BoundedDateFilter(field_name="started_on", lookup_expr="lte")
 
     class Meta:
         model = GrainDisruption
@@ -156,8 +166,8 @@ class TombstoneFilter(django_filters.FilterSet):
 class GrainShipmentFilter(UpdatedSinceFilterSet):
     port = django_filters.CharFilter(field_name="departure_port__name", lookup_expr="iexact")
     commodity = django_filters.CharFilter(lookup_expr="iexact")
-    date_from = django_filters.DateFilter(field_name="departed_on", lookup_expr="gte")
-    date_to = django_filters.DateFilter(field_name="departed_on", lookup_expr="lte")
+    date_from = BoundedDateFilter(field_name="departed_on", lookup_expr="gte")
+    date_to = BoundedDateFilter(field_name="departed_on", lookup_expr="lte")
     destination = django_filters.CharFilter(field_name="destination_country", lookup_expr="iexact")
 
     class Meta:

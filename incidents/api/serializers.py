@@ -15,6 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from incidents.models import (
+    AcceptedDateValidator,
     AttackWave,
     AttackWaveWeapon,
     DamagedAsset,
@@ -316,10 +317,22 @@ class IngestionRunSerializer(serializers.ModelSerializer):
 class PeriodSerializer(serializers.Serializer):
     """The period of an aggregate: incidents between two dates, outages at a moment."""
 
-    date_from = serializers.DateField(required=False, help_text=_("Incidents on or after."))
-    date_to = serializers.DateField(required=False, help_text=_("Incidents on or before."))
+    # Bounded like the records' dates: a period beyond them would hold nothing, and its
+    # edges must stay far from the calendar's (the day after, the next month).
+    date_from = serializers.DateField(
+        required=False,
+        help_text=_("Incidents on or after (from 2014-01-01)."),
+        validators=[AcceptedDateValidator()],
+    )
+    date_to = serializers.DateField(
+        required=False,
+        help_text=_("Incidents on or before (at most today in Kyiv plus a day)."),
+        validators=[AcceptedDateValidator()],
+    )
     as_of = serializers.DateTimeField(
-        required=False, help_text=_("Count people without services at this moment (default now).")
+        required=False,
+        help_text=_("Count people without services at this moment (default now)."),
+        validators=[AcceptedDateValidator()],
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

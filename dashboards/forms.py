@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dashboards.severity import SECTORS
+from incidents.limits import EARLIEST_DATE, latest_date
 from incidents.models import Incident, Region
 
 MAP_METRICS = [
@@ -55,10 +57,33 @@ class DashboardFilterForm(forms.Form):
         if not may_include_submitted:
             # Only readers who see every organisation's reports may count unverified ones.
             del self.fields["unverified"]
+        bounds = {"min": EARLIEST_DATE.isoformat(), "max": latest_date().isoformat()}
+        for name in ("date_from", "date_to"):
+            self.fields[name].widget.attrs.update(bounds)
+        # Shown above the figures when a date was moved into the accepted bounds.
+        self.date_notes: list[str] = []
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        for name in ("date_from", "date_to"):
+            if cleaned.get(name) is not None:
+                cleaned[name] = self._within_bounds(cleaned[name])
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", _("The end comes before the start."))
         return cleaned
+
+    def _within_bounds(self, day: dt.date) -> dt.date:
+        """The date moved into the accepted bounds, with a note saying so: a period from
+        year 1 to year 9999 would otherwise cost work for days no record can have."""
+        first, last = EARLIEST_DATE, latest_date()
+        if day < first:
+            note = _("Figures start on %(first)s: no record is dated earlier.")
+        elif day > last:
+            note = _("Figures end on %(last)s (today in Kyiv plus a day): no record is later.")
+        else:
+            return day
+        text = str(note % {"first": first.isoformat(), "last": last.isoformat()})
+        if text not in self.date_notes:
+            self.date_notes.append(text)
+        return min(max(day, first), last)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from django.db.models import F, Sum
+from django.db.models import F, Max, Min, Q, Sum, Value
 from django.utils import timezone
 
 from dashboards.severity import SECTORS, per_100k, severity
@@ -22,6 +24,7 @@ from incidents.selectors import (
 __all__ = [
     "Period",
     "RegionSeverity",
+    "daily_levels",
     "needs_with_severity",
     "people_without_over_time",
     "region_incidents",
@@ -91,38 +94,65 @@ def region_outages(*, region_id: int, period: Period, limit: int = 100) -> list[
 def people_without_over_time(
     *, period: Period, today: dt.date | None = None
 ) -> dict[str, list[tuple[dt.date, int]]]:
-    """People without each service at the end of each day of the period.
+    """People without each service at the end of the period's first and last days, and of
+    every day between on which the number changed: the corners of a step line
+    (``daily_levels`` gives every day).
 
-    One query over the daily outage figures (people cut off and restored per day), then
-    a running total over days: the work grows with the number of days, not of outages.
+    Two grouped queries over the daily outage figures (people cut off and restored per
+    day): the work grows with the days that have figures, never with the period's length.
     """
     figures = OutageDayFigures.objects.filter(status__in=period.statuses)
     if period.region_id is not None:
         figures = figures.filter(region_id=period.region_id)
-    changes: dict[str, dict[dt.date, int]] = {}
-    for row in (
-        figures.values("service", "day")
-        .annotate(cut=Sum("started_people"), back=Sum("restored_people"))
+    change = F("started_people") - F("restored_people")
+    before: Sum | Value = Value(0)
+    if period.date_from is not None:
+        before = Sum(change, filter=Q(day__lt=period.date_from), default=0)
+    services = {
+        row["service"]: row
+        for row in figures.values("service")
+        .annotate(first=Min("day"), last=Max("day"), net=Sum(change), before=before)
         .order_by()
-    ):
-        changes.setdefault(row["service"], {})[row["day"]] = row["cut"] - row["back"]
-    if not changes:
+    }
+    if not services:
         return {}
-    first = min(day for days in changes.values() for day in days)
-    last = max(day for days in changes.values() for day in days)
+    first = min(row["first"] for row in services.values())
+    last = max(row["last"] for row in services.values())
     start = max(period.date_from or first, first)
-    still_out = any(sum(days.values()) > 0 for days in changes.values())
+    still_out = any(row["net"] > 0 for row in services.values())
     # Up to today while something is still out; otherwise a month past the last change.
     today = today or timezone.localdate()
     end = period.date_to or (today if still_out else min(today, last + dt.timedelta(days=30)))
-    series: dict[str, list[tuple[dt.date, int]]] = {}
-    for service, day_changes in changes.items():
-        level = sum(people for day, people in day_changes.items() if day < start)
-        points = []
-        day = start
-        while day <= end:
-            level += day_changes.get(day, 0)
-            points.append((day, level))
-            day += dt.timedelta(days=1)
-        series[service] = points
+    if start > end:
+        return {service: [] for service in services}
+    levels = {service: row["before"] for service, row in services.items()}
+    series: dict[str, list[tuple[dt.date, int]]] = {service: [] for service in services}
+    for row in (
+        figures.filter(day__gte=start, day__lte=end)
+        .values("service", "day")
+        .annotate(change=Sum(change))
+        .exclude(change=0)  # a day of person-days only
+        .order_by("service", "day")
+    ):
+        service = row["service"]
+        if row["day"] > start and not series[service]:
+            series[service].append((start, levels[service]))
+        levels[service] += row["change"]
+        series[service].append((row["day"], levels[service]))
+    for service, points in series.items():
+        if not points:
+            points.append((start, levels[service]))
+        if points[-1][0] != end:
+            points.append((end, levels[service]))
     return series
+
+
+def daily_levels(points: list[tuple[dt.date, int]]) -> Iterator[tuple[dt.date, int]]:
+    """Pure: every day from the first point to the last, each at the level of the latest
+    point on or before it (the points of ``people_without_over_time``)."""
+    for (day, level), (following, _) in itertools.pairwise(points):
+        while day < following:
+            yield day, level
+            day += dt.timedelta(days=1)
+    if points:
+        yield points[-1]

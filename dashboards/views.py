@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from functools import wraps
 from typing import Any
 
 import plotly.graph_objects as go
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
@@ -33,14 +34,14 @@ from incidents.models import Region, ServiceDisruption
 from incidents.selectors import Period, needs_and_summary
 from incidents.services import user_sees_all_organisations
 
-Table = tuple[list[str], list[list[Any]]]
+Table = tuple[list[str], Iterable[list[Any]]]
 
 
-def dashboard_access(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def dashboard_access(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Staff only (any role), unless DASHBOARDS_PUBLIC: the public sees verified data only."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = request.user
         if not settings.DASHBOARDS_PUBLIC and not (user.is_authenticated and user.is_staff):
             return redirect_to_login(request.get_full_path())
@@ -66,13 +67,25 @@ def _load_geography() -> tuple[dict[str, dict[str, Any]], dict[str, tuple[float,
     return boundaries, centroids, " ".join(sorted(sources))
 
 
-def _csv_download(name: str, table: Table) -> HttpResponse:
+class _Line:
+    """What csv.writer writes to: it hands each line back instead of keeping it."""
+
+    def write(self, line: str) -> str:
+        return line
+
+
+def _csv_lines(table: Table) -> Iterator[str]:
     header, rows = table
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    writer = csv.writer(_Line())
+    yield writer.writerow(header)
+    for row in rows:
+        yield writer.writerow([spreadsheet_safe(cell) for cell in row])
+
+
+def _csv_download(name: str, table: Table) -> StreamingHttpResponse:
+    """Streamed line by line: a long period's daily rows never sit in memory at once."""
+    response = StreamingHttpResponse(_csv_lines(table), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows([spreadsheet_safe(cell) for cell in row] for row in rows)
     return response
 
 
@@ -124,11 +137,21 @@ def _needs_tables(graded: list[selectors.RegionSeverity], weekly: list[dict[str,
     }
 
 
+@dataclass(frozen=True)
+class _DailyLevelRows:
+    """The rows of people without each service, one per day, made as they are read: the
+    cache keeps only the days the numbers changed."""
+
+    series: dict[str, list[tuple[Any, int]]]
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        for service, points in self.series.items():
+            for day, people in selectors.daily_levels(points):
+                yield [day, service, people]
+
+
 def _people_without_table(series: dict[str, list[tuple[Any, int]]]) -> Table:
-    return (
-        ["day", "service", "people_without"],
-        [[day, service, people] for service, points in series.items() for day, people in points],
-    )
+    return (["day", "service", "people_without"], _DailyLevelRows(series))
 
 
 def _filter_form(request: HttpRequest, **options: Any) -> DashboardFilterForm:
@@ -201,7 +224,7 @@ def _overview_figures(period: Period, metric: str, pcode: str) -> dict[str, Any]
 
 
 @dashboard_access
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: HttpRequest) -> HttpResponseBase:
     form = _filter_form(request)
     period = _period(form)
     if period is None:
@@ -270,7 +293,7 @@ def _region_figures(place: Region, period: Period) -> dict[str, Any]:
 
 
 @dashboard_access
-def region(request: HttpRequest, pcode: str) -> HttpResponse:
+def region(request: HttpRequest, pcode: str) -> HttpResponseBase:
     place = get_object_or_404(Region, pcode=pcode.upper())
     form = _filter_form(request)
     del form.fields["region"]  # the page is the region
@@ -349,7 +372,7 @@ def _grain_figures(period: Period) -> dict[str, Any]:
 
 
 @dashboard_access
-def grain(request: HttpRequest) -> HttpResponse:
+def grain(request: HttpRequest) -> HttpResponseBase:
     form = _filter_form(request)
     period = _period(form)
     if period is None:

@@ -62,7 +62,7 @@ def test_grain_page_totals_match_the_data(client, analyst, corridor):
 
 def test_grain_exports_download_and_filter(client, analyst, corridor):
     client.force_login(analyst)
-    lines = client.get(URL, {"download": "exports"}).content.decode().splitlines()
+    lines = client.get(URL, {"download": "exports"}).getvalue().decode().splitlines()
     assert lines[0] == "month,port,tonnes,voyages"
     assert "2023-07-01,Odesa,36000,2" in lines
     later = client.get(URL, {"date_from": "2023-07-17"}).context["overview"]

@@ -79,7 +79,7 @@ def test_unknown_region_is_404_and_codes_are_case_insensitive(client, analyst, s
 
 def test_region_downloads_and_filters(client, analyst, smila):
     client.force_login(analyst)
-    csv_text = client.get(URL, {"download": "weekly"}).content.decode()
+    csv_text = client.get(URL, {"download": "weekly"}).getvalue().decode()
     assert csv_text.splitlines()[1] == "2023-08-14,missile_strike,1,0,0"
     assert client.get(URL, {"date_from": "2024-01-01"}).context["row"].needs.incidents == 0
     assert client.get(URL, {"date_to": "nope"}).status_code == 400

@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from dashboards.selectors import people_without_over_time
+from dashboards.selectors import daily_levels, people_without_over_time
 from incidents import services
 from incidents.models import OutageDayFigures, ServiceDisruption, VerificationStatus
 from incidents.outage_figures import rebuild_outage_figures
@@ -576,7 +576,9 @@ def assert_people_without(periods: list[Period], days: list[dt.date]) -> None:
     for period in periods:
         for today in days:
             expected = people_without_reference(period, today)
-            assert people_without_over_time(period=period, today=today) == expected, (
+            steps = people_without_over_time(period=period, today=today)
+            every_day = {service: list(daily_levels(points)) for service, points in steps.items()}
+            assert every_day == expected, (
                 period,
                 today,
             )

@@ -824,7 +824,7 @@ def check_grain(response, mode: str) -> None:
 def check_download(response, name: str, mode: str) -> None:
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    text = response.content.decode()
+    text = response.getvalue().decode()
     if name == "outages":
         latest: dict[str, int] = {}
         for row in csv.DictReader(io.StringIO(text)):
@@ -866,7 +866,7 @@ def check_dashboards(client, expected: tuple[str, str]) -> None:
             check_login(grain_csv, "/dashboards/grain/", flag, download="disruptions")
         else:
             assert grain_csv.status_code == 200
-            assert ("2021-03-03" in grain_csv.content.decode()) == (mode == WITH_SUBMITTED)
+            assert ("2021-03-03" in grain_csv.getvalue().decode()) == (mode == WITH_SUBMITTED)
 
 
 @pytest.mark.parametrize(("actor", "expected"), DASHBOARDS_PRIVATE)

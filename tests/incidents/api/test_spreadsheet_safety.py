@@ -67,5 +67,5 @@ def test_dashboard_downloads_neutralise_formulas(client, analyst) -> None:  # ty
     response = client.get("/dashboards/grain/", {"download": "commodity"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode())))
     assert ["'=1+1", "30000"] in rows

@@ -6,6 +6,9 @@ each table one statement of the sums (a few thousand rows for a batch of 5,000 i
 reads no incident back: reading the batch back, joining its assets and grouping it once
 per table cost more than writing the incidents themselves, and the planner, on a table it
 had not analysed yet, read the whole table for each.
+
+A review of a set of incidents moves them from one status's figures to another's the same
+way, by the difference (``move_incidents``).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import datetime as dt
 import functools
 import json
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from django.db import IntegrityError, connection, transaction
@@ -32,6 +35,7 @@ from incidents.models import DamagedAsset, Incident
 
 SQLITE_ROWS_PER_STATEMENT = 500  # well under SQLite's limit of bound parameters
 READ_BACK = 1000  # incidents read back per query by ``add_day_figures``
+MOVED_PER_QUERY = 10_000  # by ``move_incidents``: well under SQLite's bound parameters
 
 
 class NewIncident(NamedTuple):
@@ -186,6 +190,44 @@ def add_day_figures(incident_ids: Sequence[int]) -> None:
             )
             for row in Incident.objects.filter(pk__in=ids).values("pk", *COLUMNS)
         )
+
+
+def move_incidents(moves: Mapping[str, Sequence[int]], status: str) -> None:
+    """Move incidents from the status each list of ids is keyed by to ``status``, in
+    every figure table: for a review of a set of incidents, which changes their status
+    and nothing else. Called once the new status is written; the incidents and their
+    assets are read back by id."""
+    moves = {
+        old: ids
+        for old, ids in moves.items()
+        if ids and (old in COUNTED_STATUSES or status in COUNTED_STATUSES)
+    }
+    rows: dict[int, tuple[Any, ...]] = {}
+    moved = [pk for ids in moves.values() for pk in ids]
+    for chunk in chunks(moved, MOVED_PER_QUERY):
+        found = Incident.objects.filter(pk__in=chunk).values_list("pk", *COLUMNS)
+        rows.update((row[0], row[1:]) for row in found)
+    if not rows:
+        return
+    # Before the assets are read: an asset saved meanwhile then either is read here or
+    # rewrites its day after this transaction, from the new status.
+    lock_regions(DAY_FIGURES_LOCK, (row[0] for row in rows.values()))
+    assets: dict[int, list[tuple[str, int]]] = {}
+    for chunk in chunks(list(rows), MOVED_PER_QUERY):
+        of_incidents = DamagedAsset.objects.filter(incident_id__in=chunk)
+        for incident_id, asset_type, count in of_incidents.values_list(
+            "incident_id", "asset_type", "count"
+        ):
+            assets.setdefault(incident_id, []).append((asset_type, count))
+    changes = []
+    for old, ids in moves.items():
+        for pk in ids:
+            after = NewIncident._make((*rows[pk], tuple(assets.get(pk, ()))))
+            changes.append((after._replace(status=old), after))
+    # Differences are added only where every change has a region: the others' days are
+    # rewritten, apart, so that they do not take the rest with them.
+    change_incidents([change for change in changes if change[1].region_id is not None])
+    change_incidents([change for change in changes if change[1].region_id is None])
 
 
 def _summed(incidents: Sequence[NewIncident]) -> dict[FigureTable, Sums]:

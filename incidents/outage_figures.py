@@ -11,14 +11,14 @@ done in Python, alike on every database: an outage touches a handful of days.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.utils import timezone
 
-from incidents.aggregates import OUTAGE_FIGURES_LOCK, lock_regions
+from incidents.aggregates import OUTAGE_FIGURES_LOCK, chunks, lock_regions
 from incidents.models import OutageDayFigures, ServiceDisruption, VerificationStatus
 
 COUNTED_STATUSES = (VerificationStatus.VERIFIED.value, VerificationStatus.SUBMITTED.value)
@@ -27,6 +27,7 @@ Outage = tuple[int, str, str, int | None, dt.datetime, dt.datetime | None]  # as
 Key = tuple[int, str, str, dt.date]  # region, service, status, day
 DayKey = tuple[int, dt.date]  # region, day
 Sums = dict[Key, list[Any]]  # key -> [started_people, restored_people, person_days]
+MOVED_PER_QUERY = 10_000  # outages read back per query by ``move_outages``
 
 
 def local_day(moment: dt.datetime) -> dt.date:
@@ -120,6 +121,22 @@ def refresh_outage_figures(keys: Iterable[DayKey]) -> None:
                 add_outage(sums, outage, days)
             OutageDayFigures.objects.filter(region_id=region_id, day__in=days).delete()
             OutageDayFigures.objects.bulk_create(figure_rows(sums))
+
+
+def move_outages(moves: Mapping[str, Sequence[int]], status: str) -> None:
+    """Rewrite the days of outages moved from the status each list of ids is keyed by to
+    ``status``: for a review of a set of outages, past the signals. Called once the new
+    status is written."""
+    keys: set[DayKey] = set()
+    for old, ids in moves.items():
+        if old not in COUNTED_STATUSES and status not in COUNTED_STATUSES:
+            continue
+        for chunk in chunks(list(ids), MOVED_PER_QUERY):
+            found = ServiceDisruption.objects.filter(pk__in=chunk).values_list(*FIELDS)
+            for outage in found:
+                before = (*outage[:2], old, *outage[3:])
+                keys |= _day_keys(outage) | _day_keys(before)  # type: ignore[arg-type]
+    refresh_outage_figures(keys)
 
 
 def rebuild_outage_figures() -> None:

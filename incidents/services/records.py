@@ -1,0 +1,140 @@
+"""Writes to the domain: creating reports and editing them.
+
+A figure (casualties, people affected, tonnes) of a verified record changes only with a
+recorded reason, which lands in the record's history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from incidents.models import Incident, Source, Tombstone, VerificationStatus
+from incidents.services.review import (
+    AnyUser,
+    ReviewedModel,
+    can_edit_record,
+    leave_a_tombstone,
+    permission_name,
+    record_author,
+    record_submit,
+    user_sees_all_organisations,
+)
+
+
+def changed_figures(*, record: Any, changed_fields: Iterable[str]) -> list[str]:
+    return [name for name in changed_fields if name in record.FIGURE_FIELDS]
+
+
+def ensure_figure_change_allowed(
+    *, record: ReviewedModel, changed_fields: Iterable[str], reason: str
+) -> None:
+    """A verified record's figures change only with a reason for the history."""
+    figures = changed_figures(record=record, changed_fields=changed_fields)
+    if figures and record.status == VerificationStatus.VERIFIED and not reason.strip():
+        raise ValidationError(
+            {
+                "change_reason": _(
+                    "This record is verified: give a reason for changing %(fields)s."
+                )
+                % {"fields": ", ".join(figures)}
+            }
+        )
+
+
+@transaction.atomic
+def record_delete(*, record: ReviewedModel, by: AnyUser) -> None:
+    """Delete a record and leave a tombstone, so incremental consumers drop it too."""
+    if not by.has_perm(permission_name(record, "delete")) or not can_edit_record(
+        user=by, record=record
+    ):
+        raise PermissionDenied(_("You cannot delete this record."))
+    leave_a_tombstone(record, Tombstone.Reason.DELETED)
+    record_author(record, by=by, reason=_("Deleted"))
+    record.delete()
+
+
+@transaction.atomic
+def record_update(
+    *, record: ReviewedModel, by: AnyUser, data: Mapping[str, Any], reason: str = ""
+) -> ReviewedModel:
+    """Change ordinary fields of a record; status and review fields go through the workflow."""
+    protected = {"status", "verified_by", "verified_at", "organisation", "created_by"}
+    if protected & set(data):
+        raise ValidationError(
+            _("These fields cannot be set directly: %(fields)s")
+            % {"fields": ", ".join(sorted(protected & set(data)))}
+        )
+    if not can_edit_record(user=by, record=record):
+        raise PermissionDenied(_("You cannot edit this record."))
+    changed = [name for name, value in data.items() if getattr(record, name) != value]
+    ensure_figure_change_allowed(record=record, changed_fields=changed, reason=reason)
+    if not changed:
+        return record
+    for name in changed:
+        setattr(record, name, data[name])
+    curated = mark_curated(record)
+    record_author(record, by=by, reason=reason.strip())
+    record.full_clean()
+    record.save(update_fields=[*changed, *curated, "updated_at"])
+    return record
+
+
+def mark_curated(record: Any) -> list[str]:
+    """A record from a feed that staff edit is theirs from now on: feeds stop overwriting it.
+    Returns the fields to save."""
+    if record.external_source and not record.is_curated:
+        record.is_curated = True
+        return ["is_curated"]
+    return []
+
+
+def record_prepare_new(*, record: ReviewedModel, by: AnyUser) -> ReviewedModel:
+    """Stamp a new record with its reporter and organisation and make it a draft."""
+    if not by.has_perm(permission_name(record, "add")):
+        raise PermissionDenied(_("You cannot create this kind of record."))
+    organisation = getattr(by, "organisation", None)
+    if not user_sees_all_organisations(by):
+        if organisation is None:
+            raise ValidationError(
+                _("Your account belongs to no organisation; ask an administrator to add you.")
+            )
+        record.organisation = organisation
+    elif record.organisation_id is None:
+        record.organisation = organisation
+    record.created_by = by if isinstance(by, User) else None
+    record.status = VerificationStatus.DRAFT
+    record.verified_by = None
+    record.verified_at = None
+    return record
+
+
+@transaction.atomic
+def incident_create(*, by: AnyUser, data: Mapping[str, Any]) -> Incident:
+    incident = record_prepare_new(record=Incident(**data), by=by)
+    assert isinstance(incident, Incident)
+    incident.full_clean()
+    record_author(incident, by=by, reason="")
+    incident.save()
+    return incident
+
+
+@transaction.atomic
+def incident_report(
+    *, by: AnyUser, data: Mapping[str, Any], sources: Iterable[Mapping[str, Any]] = ()
+) -> Incident:
+    """A report sent from outside the admin, with its sources. A partner application's
+    report goes straight to review (submitted); a staff member's stays a draft."""
+    incident = incident_create(by=by, data=data)
+    for values in sources:
+        source = Source(incident=incident, **values)
+        source.full_clean()
+        source.save()
+    if getattr(by, "edits_submissions", False):
+        record_submit(record=incident, by=by)
+    return incident

@@ -137,7 +137,9 @@ class GrainShipmentAdmin(ScopedHistoryAdmin):
         "income_group",
         "is_wfp",
     ]
-    list_filter = ["departure_port", "commodity", "income_group", "is_wfp"]
+    list_filter = ["departure_port", "commodity", "income_group", "is_wfp", "external_source"]
     list_select_related = ["departure_port"]
     search_fields = ["vessel_name", "imo", "destination_country", "commodity", "=voyage_number"]
+    # What each table said is the feeds' to keep, not staff's to edit.
+    readonly_fields = ["external_source", "reported"]
     date_hierarchy = "departed_on"

@@ -72,5 +72,14 @@ class NameIndex:
             return Resolution(Match.EMPTY)
         if normal in NOT_A_REGION:
             return Resolution(Match.NOT_A_REGION)
-        place_id = self._exact.get(normal) or self._loose.get(_without_unit_words(normal))
+        place_id = self._lookup(normal)
+        if place_id is None and "/" in normal:
+            # "Yuzhny/Pivdennyi": one place under two of its names, as the JCC writes the
+            # port. Every part must name the same place, or the whole names none.
+            found = {self._lookup(part.strip()) for part in normal.split("/")}
+            if len(found) == 1:
+                place_id = found.pop()
         return Resolution(Match.FOUND, place_id) if place_id else Resolution(Match.UNKNOWN)
+
+    def _lookup(self, normal: str) -> int | None:
+        return self._exact.get(normal) or self._loose.get(_without_unit_words(normal))

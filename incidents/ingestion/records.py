@@ -36,7 +36,10 @@ def option_errors(format: str, options: Any) -> list[str]:
     year = options.get("baseline_year")
     if year is not None and not (isinstance(year, int) and 1990 <= year <= 2100):
         errors.append("baseline_year must be a year such as 2023.")
-    known = {"acled_event_types", "baseline_year"}
+    sheet = options.get("sheet")
+    if sheet is not None and not (isinstance(sheet, str) and sheet.strip()):
+        errors.append("sheet must be the name of a sheet in the workbook.")
+    known = {"acled_event_types", "baseline_year", "sheet"}
     errors += [f"Unknown option '{name}'." for name in sorted(set(options) - known)]
     return errors
 
@@ -86,6 +89,9 @@ class IncidentRecord:
     description: str = ""
     sources: tuple[SourceRecord, ...] = ()
     assets: tuple[AssetRecord, ...] = ()
+    # Fields the payload does not carry (no such column or key): a new record takes the
+    # defaults above, a stored one keeps what it has. A source never erases what it lacks.
+    absent: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -97,12 +103,13 @@ class ShipmentRecord:
     departure_port_ref: str
     departed_on: dt.date
     commodity: str
-    tonnes: int
+    tonnes: int  # whole tonnes, as the JCC's totals count them
     destination_country: str
     is_additional_cargo: bool = False
     imo: str = ""
     income_group: str = ""  # "", "high", "upper_middle", "lower_middle", "low"
     is_wfp: bool = False
+    absent: frozenset[str] = frozenset()  # as for IncidentRecord
 
 
 @dataclass(frozen=True)
@@ -113,6 +120,7 @@ class BaselineRecord:
     population: int | None = None
     people_affected: int | None = None
     people_in_need: int | None = None
+    absent: frozenset[str] = frozenset()  # as for IncidentRecord
 
 
 Record = IncidentRecord | ShipmentRecord | BaselineRecord

@@ -27,6 +27,7 @@ from accounts.models import Organisation, User
 from incidents.figures_cache import figures_changed
 from incidents.ingestion import parse_process, sources
 from incidents.ingestion.gazetteer import NameIndex, Place
+from incidents.ingestion.parsers import check_whole
 from incidents.ingestion.records import Format, FormatError, ParsedRow, option_errors
 from incidents.ingestion.writers import (
     BaselineWriter,
@@ -166,9 +167,24 @@ def _writer(run: IngestionRun) -> BatchWriter:
 
 
 def _parser_options(run: IngestionRun) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    if run.options.get("sheet"):
+        options["sheet"] = run.options["sheet"]
     if run.format == Format.ACLED and run.options.get("acled_event_types"):
-        return {"event_types": run.options["acled_event_types"]}
-    return {}
+        options["event_types"] = run.options["acled_event_types"]
+    return options
+
+
+def _check_whole_payload(run: IngestionRun) -> None:
+    """Raise FormatError when the payload cannot be read to its end or was cut short.
+
+    Done before the first batch is written, so that a payload that fails as a whole
+    changes nothing, however large. A resumed run checked it when it began.
+    """
+    if run.rows_seen:
+        return
+    with run.payload.open("rb") as stream:
+        check_whole(cast(BinaryIO, stream), sheet=run.options.get("sheet") or None)
 
 
 def _parsed_batches(run: IngestionRun, stream: BinaryIO) -> Generator[list[ParsedRow], None, None]:
@@ -226,10 +242,12 @@ def ingestion_run_execute(*, run_id: int, progress: Progress | None = None) -> I
         )
         raise
     except sources.SourceError as error:
-        _finish(run, status=IngestionRun.Status.FAILED, error=str(error))
+        elapsed = time.monotonic() - started
+        _finish(run, status=IngestionRun.Status.FAILED, error=str(error), seconds=elapsed)
         return run
     writer = _writer(run)
     try:
+        _check_whole_payload(run)
         with (
             run.payload.open("rb") as stream,
             closing(_parsed_batches(run, cast(BinaryIO, stream))) as parsed,
@@ -242,7 +260,8 @@ def ingestion_run_execute(*, run_id: int, progress: Progress | None = None) -> I
                 del batch
                 gc.collect(1)
     except FormatError as error:
-        _finish(run, status=IngestionRun.Status.FAILED, error=str(error))
+        elapsed = time.monotonic() - started
+        _finish(run, status=IngestionRun.Status.FAILED, error=str(error), seconds=elapsed)
         return run
     _finish(run, status=IngestionRun.Status.SUCCEEDED, seconds=time.monotonic() - started)
     return run

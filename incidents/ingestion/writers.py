@@ -41,7 +41,7 @@ Key = tuple[Any, ...]
 INCIDENT_FACTS = [
     item.name
     for item in dataclass_fields(IncidentRecord)
-    if item.name not in {"external_id", "region_ref", "sources", "assets"}
+    if item.name not in {"external_id", "region_ref", "sources", "assets", "absent"}
 ]
 _incident_facts = attrgetter(*INCIDENT_FACTS)
 
@@ -71,6 +71,21 @@ class _Pending:
     key: Key
     values: dict[str, Any]
     children: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Values and children the payload does not carry: a stored row keeps its own.
+    absent: frozenset[str] = frozenset()
+
+    def keep_stored(self, current: dict[str, Any], children: dict[str, list[dict]]) -> None:
+        """Take the stored row's values and children for what the payload lacks."""
+        if not self.absent:
+            return
+        self.values = {
+            name: current[name] if name in self.absent else value
+            for name, value in self.values.items()
+        }
+        self.children = {
+            name: children.get(name, []) if name in self.absent else rows
+            for name, rows in self.children.items()
+        }
 
 
 class BatchWriter:
@@ -119,6 +134,9 @@ class BatchWriter:
         """Called with the new rows (id and what was written) and what ``change_of`` said
         of each changed row, once they and their children are written (same
         transaction)."""
+
+    def merge(self, current: dict[str, Any], item: _Pending) -> None:
+        """Adjust what a stored row becomes (called before it is compared with it)."""
 
     # -- batch ----------------------------------------------------------------------------
     def issue(self, outcome: BatchOutcome, row: ParsedRow, level: str, reason: str) -> None:
@@ -203,8 +221,10 @@ class BatchWriter:
                 reason = "edited by staff after ingestion; the feed does not overwrite it"
                 self.issue(outcome, item.row, IngestionIssue.Level.WARNING, reason)
                 continue
-            changed = [name for name, value in item.values.items() if current[name] != value]
             children = current_children.get(current["id"], {})
+            item.keep_stored(current, children)
+            self.merge(current, item)
+            changed = [name for name, value in item.values.items() if current[name] != value]
             children_changed = any(
                 children.get(name, []) != item.children.get(name, [])
                 for name in self.compare_children
@@ -361,6 +381,10 @@ class IncidentWriter(BatchWriter):
             "sources": _child_rows(record.sources),
             "assets": _child_rows(record.assets),
         }
+        if record.absent:
+            pending.absent = frozenset(
+                "region_id" if name == "region_ref" else name for name in record.absent
+            )
         return ""
 
     def existing(self, keys: Sequence[Key], fields: list[str]) -> dict[Key, dict[str, Any]]:
@@ -435,25 +459,31 @@ class IncidentWriter(BatchWriter):
 
 
 class ShipmentWriter(BatchWriter):
+    """JCC cargo lines, one record per voyage, commodity and destination whichever table
+    (the plain one or the HXL workbook, under any source name) brought it. The record
+    keeps what each source said (``reported``); a table that lacks a column (the HXL
+    workbook has no WFP column) leaves that field as it is."""
+
     model = GrainShipment
+    FACTS = (
+        "departure_port_id",
+        "is_additional_cargo",
+        "vessel_name",
+        "imo",
+        "departed_on",
+        "tonnes",
+        "income_group",
+        "is_wfp",
+    )
 
     def key_of(self, record: ShipmentRecord) -> Key:
-        return (
-            self.run.external_source,
-            record.voyage_number,
-            record.commodity,
-            record.destination_country,
-        )
+        return (record.voyage_number, record.commodity, record.destination_country)
 
     def values_of(self, record: ShipmentRecord, pending: _Pending, outcome: BatchOutcome) -> str:
         resolution = self.index.resolve(record.departure_port_ref)
         if resolution.match != Match.FOUND:
             return f"departure port: '{record.departure_port_ref}' is not a known port"
-        pending.values = {
-            "external_source": self.run.external_source,
-            "voyage_number": record.voyage_number,
-            "commodity": record.commodity,
-            "destination_country": record.destination_country,
+        facts: dict[str, Any] = {
             "departure_port_id": resolution.id,
             "is_additional_cargo": record.is_additional_cargo,
             "vessel_name": record.vessel_name,
@@ -463,16 +493,40 @@ class ShipmentWriter(BatchWriter):
             "income_group": record.income_group,
             "is_wfp": record.is_wfp,
         }
+        said = {
+            name: value.isoformat() if name == "departed_on" else value
+            for name, value in facts.items()
+            if name not in record.absent
+        }
+        pending.values = {
+            "voyage_number": record.voyage_number,
+            "commodity": record.commodity,
+            "destination_country": record.destination_country,
+            **facts,
+            "reported": {self.run.external_source: said},
+        }
+        pending.absent = record.absent
         return ""
 
-    def existing(self, keys: Sequence[Key], fields: list[str]) -> dict[Key, dict[str, Any]]:
-        voyages = {key[1] for key in keys}
-        shipments = GrainShipment.objects.filter(
-            external_source=self.run.external_source, voyage_number__in=voyages
-        ).values("id", "is_curated", *fields)
+    def merge(self, current: dict[str, Any], item: _Pending) -> None:
+        # Every source's account is kept; this run's replaces only its own source's.
+        item.values["reported"] = {**(current["reported"] or {}), **item.values["reported"]}
+
+    def new_row(self, pending: _Pending, now: Any) -> dict[str, Any]:
         return {
-            (s["external_source"], s["voyage_number"], s["commodity"], s["destination_country"]): s
-            for s in shipments
+            **pending.values,
+            "external_source": self.run.external_source,
+            "last_ingestion_run_id": self.run.pk,
+        }
+
+    def existing(self, keys: Sequence[Key], fields: list[str]) -> dict[Key, dict[str, Any]]:
+        voyages = {key[0] for key in keys}
+        shipments = GrainShipment.objects.filter(voyage_number__in=voyages).values(
+            "id", "is_curated", *fields
+        )
+        return {
+            (found["voyage_number"], found["commodity"], found["destination_country"]): found
+            for found in shipments
         }
 
 

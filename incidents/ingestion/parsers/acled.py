@@ -7,7 +7,12 @@ from collections.abc import Collection, Iterator, Mapping
 from typing import Any, BinaryIO
 
 from incidents.ingestion.parsers.consistency import check_incident
-from incidents.ingestion.parsers.csv_reader import column_names, iter_csv_rows, row_as_dict
+from incidents.ingestion.parsers.csv_reader import (
+    column_names,
+    iter_csv_rows,
+    row_as_dict,
+    width_problem,
+)
 from incidents.ingestion.parsers.json_reader import iter_json_items
 from incidents.ingestion.parsers.streams import peek
 from incidents.ingestion.parsers.values import (
@@ -19,6 +24,7 @@ from incidents.ingestion.parsers.values import (
     parse_latitude,
     parse_longitude,
 )
+from incidents.ingestion.parsers.workbook import Workbook
 from incidents.ingestion.records import FormatError, IncidentRecord, ParsedRow, SourceRecord
 
 DEFAULT_EVENT_TYPES: tuple[str, ...] = ("Explosions/Remote violence", "Violence against civilians")
@@ -32,6 +38,31 @@ LOCATION_PRECISIONS = {"1": "settlement", "2": "district", "3": "region"}
 # gazetteer as a name. Other ACLED spellings ("Zaporizhia", "Kirovograd") are plain alternative
 # names the gazetteer knows.
 ADMIN1_PCODES = {"kyiv": "UA32", "kyiv city": "UA80"}
+
+# Record fields ACLED never gives, and the column each other field comes from: a file or
+# API answer without that column leaves a stored incident's value as it is.
+NOT_CARRIED = frozenset(
+    {
+        "occurred_at",
+        "injured",
+        "children_killed",
+        "children_injured",
+        "weapons_launched",
+        "weapons_intercepted",
+        "assets",
+    }
+)
+FIELD_COLUMNS: dict[str, str] = {
+    "region_ref": "admin1",
+    "date_precision": "time_precision",
+    "settlement": "location",
+    "latitude": "latitude",
+    "longitude": "longitude",
+    "location_precision": "geo_precision",
+    "killed": "fatalities",
+    "description": "notes",
+    "sources": "source",
+}
 
 _MLRS = re.compile(r"\bmlrs\b|\bgrad\b|multiple[- ]rocket", re.IGNORECASE)
 _MISSILE = re.compile(r"missile", re.IGNORECASE)
@@ -59,6 +90,9 @@ def parse_acled(
     Events of types outside ``event_types`` are skipped with a reason; ``None`` imports all.
     """
     wanted = None if event_types is None else {name.casefold() for name in event_types}
+    if isinstance(stream, Workbook):
+        yield from _parse_csv(stream, wanted)
+        return
     peeked = peek(stream)
     if peeked.first_character in ("{", "["):
         yield from _parse_json(peeked.stream, wanted)
@@ -77,7 +111,11 @@ def _parse_csv(stream: BinaryIO, wanted: set[str] | None) -> Iterator[ParsedRow]
     if missing:
         raise FormatError(f"missing ACLED column(s): {', '.join(missing)}")
     for line_number, cells in rows:
-        yield _parsed_row(line_number, row_as_dict(names, cells), row_as_dict(keys, cells), wanted)
+        raw = row_as_dict(names, cells)
+        if problem := width_problem(names, cells):
+            yield ParsedRow(row_number=line_number, raw=raw, error=problem)
+            continue
+        yield _parsed_row(line_number, raw, row_as_dict(keys, cells), wanted)
 
 
 def _parse_json(stream: BinaryIO, wanted: set[str] | None) -> Iterator[ParsedRow]:
@@ -127,6 +165,8 @@ def _incident_from_event(cells: Mapping[str, str]) -> IncidentRecord:
         sources=(
             SourceRecord(name="ACLED", kind="dataset", title=collapse_whitespace(get("source"))),
         ),
+        absent=NOT_CARRIED
+        | {field for field, column in FIELD_COLUMNS.items() if column not in cells},
     )
     check_incident(record)
     return record

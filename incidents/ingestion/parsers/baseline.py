@@ -66,5 +66,8 @@ def _baseline_from_cells(
         population=population,
         people_affected=affected,
         people_in_need=in_need,
+        absent=frozenset(
+            name for name in ("population", "people_affected") if columns[name] is None
+        ),
     )
     return record, warnings

@@ -72,15 +72,40 @@ def incident_type_from_text(text: str) -> str | None:
     return None
 
 
+# Record fields no HXL incident table carries, and those each optional column gives.
+NOT_CARRIED = frozenset(
+    {"occurred_at", "date_precision", "weapons_launched", "weapons_intercepted", "assets"}
+)
+FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
+    "region_ref": ("region_code", "region_name"),
+    "settlement": ("settlement",),
+    "latitude": ("latitude",),
+    "longitude": ("longitude",),
+    "location_precision": ("settlement", "latitude"),
+    "incident_type": ("incident_type",),
+    "killed": ("killed",),
+    "injured": ("injured",),
+    "children_killed": ("children_killed",),
+    "children_injured": ("children_injured",),
+    "sources": ("source_name", "source_url"),
+    "description": ("description",),
+}
+
+
 def parse_hxl_incidents(stream: BinaryIO) -> Iterator[ParsedRow]:
     """One ParsedRow per data row of an HXL-tagged incident table."""
     table = read_hxl_table(stream, example_tags="#date+occurred, #adm1+code")
     columns = locate_columns(table, REQUIRED_COLUMNS, OPTIONAL_COLUMNS)
-    yield from parsed_rows(table, lambda cells: _incident_from_cells(cells, columns))
+    absent = NOT_CARRIED | {
+        field
+        for field, names in FIELD_COLUMNS.items()
+        if all(columns[name] is None for name in names)
+    }
+    yield from parsed_rows(table, lambda cells: _incident_from_cells(cells, columns, absent))
 
 
 def _incident_from_cells(
-    cells: Sequence[str], columns: dict[str, int | None]
+    cells: Sequence[str], columns: dict[str, int | None], absent: frozenset[str]
 ) -> tuple[IncidentRecord, tuple[str, ...]]:
     def get(field: str) -> str:
         return cell(cells, columns[field])
@@ -107,6 +132,7 @@ def _incident_from_cells(
         children_injured=parse_count("children_injured", get("children_injured")),
         description=clean_text(get("description")),
         sources=_sources(get("source_name"), get("source_url")),
+        absent=absent,
     )
     check_incident(record)
     return record, warnings

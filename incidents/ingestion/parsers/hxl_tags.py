@@ -19,6 +19,7 @@ from incidents.ingestion.parsers.csv_reader import (
     column_names,
     read_head,
     row_as_dict,
+    width_problem,
 )
 from incidents.ingestion.records import FormatError, ParsedRow, Record
 
@@ -185,6 +186,9 @@ def parsed_rows(
     row's cells, or raises ValueError with the reason the row is refused."""
     for line_number, cells in table.rows:
         raw = table.raw(cells)
+        if problem := width_problem(table.names, cells):
+            yield ParsedRow(row_number=line_number, raw=raw, error=problem)
+            continue
         try:
             record, warnings = build(cells)
         except ValueError as error:

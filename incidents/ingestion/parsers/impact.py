@@ -15,7 +15,12 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any, BinaryIO
 
 from incidents.ingestion.parsers.consistency import check_incident
-from incidents.ingestion.parsers.csv_reader import column_names, iter_csv_rows, row_as_dict
+from incidents.ingestion.parsers.csv_reader import (
+    column_names,
+    iter_csv_rows,
+    row_as_dict,
+    width_problem,
+)
 from incidents.ingestion.parsers.json_reader import iter_json_items
 from incidents.ingestion.parsers.values import (
     as_text,
@@ -72,6 +77,26 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
     "occurred_on",
     "incident_type",
 )
+# The columns (JSON keys) each record field comes from; a payload without any of them
+# leaves a stored incident's value as it is.
+FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
+    "occurred_at": ("occurred_at",),
+    "date_precision": ("date_precision",),
+    "region_ref": ("region_pcode", "region_iso", "region_name"),
+    "settlement": ("settlement",),
+    "latitude": ("latitude",),
+    "longitude": ("longitude",),
+    "location_precision": ("location_precision",),
+    "weapons_launched": ("weapons_launched",),
+    "weapons_intercepted": ("weapons_intercepted",),
+    "killed": ("killed",),
+    "injured": ("injured",),
+    "children_killed": ("children_killed",),
+    "children_injured": ("children_injured",),
+    "description": ("description",),
+    "sources": ("sources",),
+    "assets": ("assets",),
+}
 # The source name for incidents first reported on an Impact instance.
 IMPACT_SOURCE = "impact"
 
@@ -118,7 +143,11 @@ def parse_impact_csv(stream: BinaryIO) -> Iterator[ParsedRow]:
     if missing:
         raise FormatError(f"missing Impact column(s): {', '.join(missing)}")
     for line_number, cells in rows:
-        yield _parsed_row(line_number, row_as_dict(names, cells), row_as_dict(keys, cells))
+        raw = row_as_dict(names, cells)
+        if problem := width_problem(names, cells):
+            yield ParsedRow(row_number=line_number, raw=raw, error=problem)
+            continue
+        yield _parsed_row(line_number, raw, row_as_dict(keys, cells))
 
 
 def parse_impact_json(stream: BinaryIO) -> Iterator[ParsedRow]:
@@ -166,6 +195,11 @@ def _incident(fields: Mapping[str, Any]) -> IncidentRecord:
         description=clean_text(text("description")),
         sources=tuple(_source(f"sources[{n}]", item) for n, item in _items(fields, "sources")),
         assets=tuple(_asset(f"assets[{n}]", item) for n, item in _items(fields, "assets")),
+        absent=frozenset(
+            field
+            for field, columns in FIELD_COLUMNS.items()
+            if not any(column in fields for column in columns)
+        ),
     )
     check_incident(record)
     return record

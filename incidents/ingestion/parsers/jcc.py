@@ -14,6 +14,7 @@ from incidents.ingestion.parsers.csv_reader import (
     normalise_header,
     read_head,
     row_as_dict,
+    width_problem,
 )
 from incidents.ingestion.parsers.hxl_tags import cell, find_hxl_table
 from incidents.ingestion.parsers.values import (
@@ -21,21 +22,27 @@ from incidents.ingestion.parsers.values import (
     parse_bool,
     parse_date,
     parse_optional_count,
+    parse_tonnes,
 )
 from incidents.ingestion.records import FormatError, ParsedRow, ShipmentRecord
 
-# Field -> (header as the JCC wrote it, HXL tag patterns tried in order).
+# Field -> (header as the JCC wrote it, HXL tag patterns tried in order). The JCC's HXL
+# table on HDX tags the voyage ``#meta+serial+num``, the IMO ``#meta+vessel+code`` and the
+# income group ``#meta+income+group``; its flag column is also ``#country+name+flag``.
 COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
     "status": ("Status", ("#status",)),
-    "voyage_number": ("#", ("#meta+voyage+id", "#meta+id")),
+    "voyage_number": ("#", ("#meta+voyage+id", "#meta+serial", "#meta+voyage", "#meta+id")),
     "vessel_name": ("Vessel name", ("#meta+vessel+name",)),
-    "imo": ("IMO", ("#meta+imo",)),
-    "departure_port": ("Departure port", ("#loc+port+name",)),
-    "destination_country": ("Country", ("#country+name",)),
-    "commodity": ("Commodity", ("#indicator+commodity",)),
-    "tonnes": ("Metric tons", ("#indicator+tonnage+num",)),
+    "imo": ("IMO", ("#meta+imo", "#meta+vessel+code", "#meta+vessel+imo")),
+    "departure_port": ("Departure port", ("#loc+port+name", "#loc+port")),
+    "destination_country": ("Country", ("#country+name-flag", "#country-flag")),
+    "commodity": ("Commodity", ("#indicator+commodity", "#item+commodity")),
+    "tonnes": ("Metric tons", ("#indicator+tonnage", "#indicator+tonnes", "#value+tonnage")),
     "departed_on": ("Departure date", ("#date+departure", "#date")),
-    "income_group": ("Income group", ("#indicator+income_group", "#indicator+income")),
+    "income_group": (
+        "Income group",
+        ("#meta+income+group", "#meta+income", "#indicator+income_group", "#indicator+income"),
+    ),
     "is_wfp": ("WFP", ("#meta+wfp",)),
 }
 OPTIONAL_FIELDS = frozenset({"imo", "income_group", "is_wfp"})
@@ -50,31 +57,51 @@ INCOME_GROUPS = {
 STATUSES = {"outbound": False, "outbound+": True}
 
 _IMO = re.compile(r"\d{7}")
+_WFP_IN_NAME = re.compile(r"\(\s*WFP\s*\)", re.IGNORECASE)
 
 
 def parse_jcc(stream: BinaryIO) -> Iterator[ParsedRow]:
     """One ParsedRow per row of the JCC table; rows that are not outbound cargo are skipped."""
     head = read_head(stream)
     columns, names, rows = _locate_columns(head)
+    absent = frozenset(field for field in OPTIONAL_FIELDS if columns[field] is None)
     for line_number, cells in rows:
         raw = row_as_dict(names, cells)
-        yield _parsed_row(line_number, raw, cells, columns)
+        if problem := width_problem(names, cells):
+            yield ParsedRow(row_number=line_number, raw=raw, error=problem)
+            continue
+        yield _parsed_row(line_number, raw, cells, columns, absent)
 
 
 def _locate_columns(head: CsvHead) -> tuple[dict[str, int | None], list[str], Iterator[CsvRow]]:
     table = find_hxl_table(head)
     if table is not None:
-        columns = {field: table.column(*patterns) for field, (_, patterns) in COLUMNS.items()}
-        _check_required(columns, lambda field: COLUMNS[field][1][0])
+        # A column the publisher left without a hashtag (the HXL table's "Status") is
+        # still found by its header.
+        positions = _positions(table.names)
+        columns = {
+            field: _first_found(table.column(*patterns), positions.get(normalise_header(label)))
+            for field, (label, patterns) in COLUMNS.items()
+        }
+        _check_required(columns, lambda field: f"{COLUMNS[field][1][0]} or '{COLUMNS[field][0]}'")
         return columns, table.names, table.rows
     header_index = _header_index(head)
     header = head.rows[header_index][1]
-    positions = {normalise_header(name): index for index, name in reversed(list(enumerate(header)))}
+    positions = _positions(header)
     columns = {
         field: positions.get(normalise_header(label)) for field, (label, _) in COLUMNS.items()
     }
     _check_required(columns, lambda field: COLUMNS[field][0])
     return columns, column_names(header), head.rows_after(header_index)
+
+
+def _positions(header: Sequence[str]) -> dict[str, int]:
+    """Column index by normalised header text; the leftmost of equal headers wins."""
+    return {normalise_header(name): index for index, name in reversed(list(enumerate(header)))}
+
+
+def _first_found(*indexes: int | None) -> int | None:
+    return next((index for index in indexes if index is not None), None)
 
 
 def _header_index(head: CsvHead) -> int:
@@ -96,7 +123,11 @@ def _check_required(columns: dict[str, int | None], label: Callable[[str], str])
 
 
 def _parsed_row(
-    line_number: int, raw: dict[str, str], cells: Sequence[str], columns: dict[str, int | None]
+    line_number: int,
+    raw: dict[str, str],
+    cells: Sequence[str],
+    columns: dict[str, int | None],
+    absent: frozenset[str],
 ) -> ParsedRow:
     def get(field: str) -> str:
         return cell(cells, columns[field])
@@ -110,28 +141,36 @@ def _parsed_row(
     try:
         if not status:
             raise ValueError("status: empty")
-        record, warnings = _shipment(get, is_additional_cargo=bool(is_additional_cargo))
+        record, warnings = _shipment(
+            get, is_additional_cargo=bool(is_additional_cargo), absent=absent
+        )
     except ValueError as error:
         return ParsedRow(row_number=line_number, raw=raw, error=str(error))
     return ParsedRow(row_number=line_number, raw=raw, record=record, warnings=warnings)
 
 
 def _shipment(
-    get: Callable[[str], str], *, is_additional_cargo: bool
+    get: Callable[[str], str], *, is_additional_cargo: bool, absent: frozenset[str]
 ) -> tuple[ShipmentRecord, tuple[str, ...]]:
     income_group, warnings = _income_group(get("income_group"))
+    vessel_name = _required_text("vessel_name", get("vessel_name"))
+    is_wfp = _is_wfp(get("is_wfp"))
+    if "is_wfp" in absent and _WFP_IN_NAME.search(vessel_name):
+        # Without a WFP column, "DENIZ M (WFP)" is the table's only mark of a WFP charter.
+        is_wfp, absent = True, absent - {"is_wfp"}
     record = ShipmentRecord(
         voyage_number=_positive("voyage_number", get("voyage_number")),
-        vessel_name=_required_text("vessel_name", get("vessel_name")),
+        vessel_name=vessel_name,
         departure_port_ref=_required_text("departure_port", get("departure_port")),
         departed_on=parse_date("departed_on", get("departed_on")),
         commodity=_required_text("commodity", get("commodity")),
-        tonnes=_positive("tonnes", get("tonnes")),
+        tonnes=parse_tonnes("tonnes", get("tonnes")),
         destination_country=_required_text("destination_country", get("destination_country")),
         is_additional_cargo=is_additional_cargo,
         imo=_imo(get("imo")),
         income_group=income_group,
-        is_wfp=_is_wfp(get("is_wfp")),
+        is_wfp=is_wfp,
+        absent=absent,
     )
     return record, warnings
 

@@ -45,6 +45,19 @@ def iter_json_items(stream: BinaryIO, *, array_key: str) -> Iterator[JsonItem]:
         raise FormatError(f'the JSON object has no "{array_key}" array')
 
 
+def check_json(stream: BinaryIO) -> None:
+    """Read every token of a JSON document; FormatError where it is invalid or cut short."""
+    try:
+        for _ in ijson.parse(stream):
+            pass
+    except ijson.IncompleteJSONError as error:
+        raise FormatError(f"invalid JSON: {_first_line(error)} (it may be cut short)") from None
+    except ijson.JSONError as error:
+        raise FormatError(f"invalid JSON: {_first_line(error)}") from None
+    except UnicodeDecodeError as error:
+        raise FormatError(f"the file is not UTF-8 text ({error.reason})") from None
+
+
 def _first_line(error: Exception) -> str:
     # yajl's messages span several lines with a caret diagram; the first line says what is wrong.
     message = error.args[0] if error.args else ""

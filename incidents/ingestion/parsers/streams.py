@@ -21,7 +21,7 @@ HEAD_SIZE = 64 * 1024
 _BOM = codecs.BOM_UTF8
 
 
-class _ReplayStream(io.RawIOBase):
+class ReplayStream(io.RawIOBase):
     """``head`` followed by whatever ``rest`` still has to give."""
 
     def __init__(self, head: bytes, rest: BinaryIO) -> None:
@@ -69,6 +69,10 @@ def peek(stream: BinaryIO, *, size: int = HEAD_SIZE) -> Peeked:
         head = head[len(_BOM) :]
     if not head.strip():
         raise FormatError("the file is empty")
+    if head.startswith(b"PK\x03\x04"):
+        raise FormatError("the file is an Excel workbook (xlsx) or another zip archive, not text")
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise FormatError("the file is UTF-16 text; save it as UTF-8")
     if b"\x00" in head:
         raise FormatError("the file is binary data, not text (CSV or JSON)")
     try:
@@ -78,7 +82,7 @@ def peek(stream: BinaryIO, *, size: int = HEAD_SIZE) -> Peeked:
             f"the file is not UTF-8 text (byte 0x{head[error.start]:02x} at offset "
             f"{error.start}); save it as UTF-8"
         ) from None
-    replay = io.BufferedReader(_ReplayStream(head, stream))
+    replay = io.BufferedReader(ReplayStream(head, stream))
     return Peeked(head=head, stream=replay)
 
 

@@ -15,8 +15,9 @@ from incidents.models import IngestionRun
 
 class Command(BaseCommand):
     help = (
-        "Ingest a file or an http(s) URL in one of the supported formats, the same way a "
-        "feed does, and print created=N updated=N unchanged=N rejected=N."
+        "Ingest a file or an http(s) URL in one of the supported formats (CSV, or an xlsx "
+        "workbook for every tabular format), the same way a feed does, and print "
+        "created=N updated=N unchanged=N rejected=N."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -42,6 +43,12 @@ class Command(BaseCommand):
             "'Explosions/Remote violence' and 'Violence against civilians'.",
         )
         parser.add_argument(
+            "--sheet",
+            default="",
+            help="For an Excel workbook: the sheet to read (default: the first sheet with an "
+            "HXL hashtag row near its top, else the first sheet).",
+        )
+        parser.add_argument(
             "--baseline-year",
             type=int,
             default=None,
@@ -58,6 +65,8 @@ class Command(BaseCommand):
         format_options: dict[str, Any] = {}
         if event_types:
             format_options["acled_event_types"] = event_types
+        if options["sheet"]:
+            format_options["sheet"] = options["sheet"]
         if options["baseline_year"]:
             format_options["baseline_year"] = options["baseline_year"]
         try:

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from incidents.ingestion.parsers import parse
-from incidents.ingestion.parsers.acled import acled_incident_type
+from incidents.ingestion.parsers.acled import NOT_CARRIED, acled_incident_type
 from incidents.ingestion.records import FormatError, IncidentRecord, SourceRecord
 from tests.incidents.ingestion.payloads import outcome, parse_payload
 
@@ -82,6 +82,7 @@ def test_current_export_values() -> None:
                 title="Lviv Regional Military Administration; Ukrainska Pravda",
             ),
         ),
+        absent=NOT_CARRIED,
     )
     assert records["UKR12001"].occurred_on == dt.date(2023, 8, 15)  # "15 August 2023"
     assert (records["UKR12012"].latitude, records["UKR12012"].longitude) == (None, None)
@@ -112,6 +113,7 @@ def test_2022_export_with_old_columns() -> None:
         longitude=Decimal("36.230400"),
         description="On 24 February 2022, Russian forces struck Kharkiv with missiles.",
         sources=(SourceRecord(name="ACLED", kind="dataset", title="Ukrainska Pravda"),),
+        absent=NOT_CARRIED,
     )
     assert rows[1].record is not None
     assert (rows[1].record.region_ref, rows[1].record.location_precision) == ("UA32", "district")
@@ -141,6 +143,7 @@ def test_api_json_with_string_values() -> None:
             "missiles. 2 civilians were injured."
         ),
         sources=(SourceRecord(name="ACLED", kind="dataset", title="Suspilne"),),
+        absent=NOT_CARRIED,
     )
     last = rows[4].record
     assert last is not None

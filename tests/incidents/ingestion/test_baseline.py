@@ -218,12 +218,12 @@ def test_thousands_separators_are_read() -> None:
     ]
 
 
-def test_empty_cells_are_not_given_and_short_rows_are_padded() -> None:
-    rows = parse_lines(HEADER, TAGS, "Lvivska,UA46,,,", "Odeska,UA51,2059594")
-    assert [figures(row) for row in rows] == [
-        ("UA46", None, None, None),
-        ("UA51", 2059594, None, None),
-    ]
+def test_empty_cells_are_not_given_and_a_short_row_is_refused() -> None:
+    rows = parse_lines(HEADER, TAGS, "Lvivska,UA46,,,", "Odeska,UA51,2059594", "Kyivska,UA32,1,2,3")
+    assert figures(rows[0]) == ("UA46", None, None, None)
+    # A missing cell is not an empty one: the row is refused, never read as "not given".
+    assert rows[1].record is None
+    assert rows[1].error == "the row has 3 cells, the header 5"
     assert rows[1].raw == {
         "Oblast": "Odeska",
         "P-code": "UA51",
@@ -231,7 +231,12 @@ def test_empty_cells_are_not_given_and_short_rows_are_padded() -> None:
         "Affected": "",
         "In need": "",
     }
-    assert all(row.warnings == () and row.error == "" for row in rows)
+    assert figures(rows[2]) == ("UA32", 1, 2, 3)
+
+
+def test_a_table_that_ends_in_a_short_row_is_refused_as_cut_short() -> None:
+    with pytest.raises(FormatError, match="ends in a short row: line 4 has 3 cells"):
+        parse_lines(HEADER, TAGS, "Lvivska,UA46,,,", "Odeska,UA51,2059594")
 
 
 def test_a_row_of_zeros_is_read_as_not_assessed_with_a_warning() -> None:

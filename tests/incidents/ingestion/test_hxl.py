@@ -7,7 +7,11 @@ from decimal import Decimal
 import pytest
 
 from incidents.ingestion.parsers.csv_reader import read_head
-from incidents.ingestion.parsers.hxl import incident_type_from_text, parse_hxl_incidents
+from incidents.ingestion.parsers.hxl import (
+    NOT_CARRIED,
+    incident_type_from_text,
+    parse_hxl_incidents,
+)
 from incidents.ingestion.parsers.hxl_tags import (
     HxlTag,
     TagPattern,
@@ -153,6 +157,7 @@ def test_incidents_payload_full_record_and_raw() -> None:
                 url="https://t.me/kozytskyy_maksym_official/12345",
             ),
         ),
+        absent=NOT_CARRIED,
     )
     assert first.raw["Incident ID"] == "ORG-2023-0001"
     assert first.raw["Reporter phone"] == "+380 00 000 0000"

@@ -101,7 +101,9 @@ def test_parsers_do_not_read_before_iteration() -> None:
     [
         (b"", "the file is empty"),
         (b"\xef\xbb\xbf \r\n\r\n", "the file is empty"),
-        (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00", "the file is binary data, not text"),
+        (b"\x00\x01\x02garbage\x00", "the file is binary data, not text"),
+        (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00", "the file is an Excel workbook"),
+        ("a,b\n1,2\n".encode("utf-16"), "the file is UTF-16 text; save it as UTF-8"),
         (
             "Область,Загинуло\nЛьвівська,3\n".encode("cp1251"),
             r"the file is not UTF-8 text \(byte 0xce at offset 0\); save it as UTF-8",

@@ -12,7 +12,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from incidents.limits import MAX_COUNT
+from incidents.limits import MAX_COUNT, date_out_of_bounds
 
 # Times without an offset come from people in Ukraine, so they are read as Kyiv local time.
 KYIV = ZoneInfo("Europe/Kyiv")
@@ -124,7 +124,8 @@ def parse_optional_people(field: str, text: str) -> int | None:
 
 
 def parse_optional_date(field: str, text: str) -> dt.date | None:
-    """A date written as 2023-08-15, 15 August 2023, 14-Jun-2023 or 15/08/2023 (day first)."""
+    """A date written as 2023-08-15, 15 August 2023, 14-Jun-2023 or 15/08/2023 (day first),
+    within the accepted bounds (``incidents.limits``)."""
     value = clean_text(text)
     if not value:
         return None
@@ -136,9 +137,18 @@ def parse_optional_date(field: str, text: str) -> dt.date | None:
         )
     year, month, day = parts
     try:
-        return dt.date(year, month, day)
+        date = dt.date(year, month, day)
     except ValueError:
         raise ValueError(f"{field}: '{value}' is not a valid date") from None
+    _check_bounds(field, date)
+    return date
+
+
+def _check_bounds(field: str, date: dt.date) -> None:
+    """ValueError when ``date`` (or a moment's Kyiv date) lies outside the dates a record
+    may carry: the row is refused, not the file."""
+    if problem := date_out_of_bounds(date):
+        raise ValueError(f"{field}: {problem}")
 
 
 def parse_date(field: str, text: str) -> dt.date:
@@ -160,7 +170,8 @@ def _date_parts(value: str) -> tuple[int, int, int] | None:
 
 
 def parse_optional_datetime(field: str, text: str) -> dt.datetime | None:
-    """An ISO 8601 date and time; without an offset it is Kyiv local time."""
+    """An ISO 8601 date and time within the accepted bounds; without an offset it is Kyiv
+    local time."""
     value = clean_text(text)
     if not value:
         return None
@@ -171,7 +182,9 @@ def parse_optional_datetime(field: str, text: str) -> dt.datetime | None:
         moment = dt.datetime.fromisoformat(value)
     except ValueError:
         raise ValueError(problem) from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=KYIV)
+    moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=KYIV)
+    _check_bounds(field, moment)
+    return moment
 
 
 def parse_latitude(field: str, text: str) -> Decimal | None:

@@ -23,6 +23,14 @@ from incidents.models import DamagedAsset, Incident, VerificationStatus
 
 REVIEW_FIELDS = ["status", "verified_by", "verified_at", "rejection_reason"]
 CHANGE_REASON_FIELD = "change_reason"
+UNCHANGED_SHOWN = 10  # records left unchanged by an action, named one by one
+REJECTED_LISTED = 50  # records listed on the confirmation page
+BULK_ACTIONS: dict[str, Any] = {
+    "submit": services.records_submit_bulk,
+    "verify": services.records_verify_bulk,
+    "reject": services.records_reject_bulk,
+    "return_to_draft": services.records_return_to_draft_bulk,
+}
 
 
 # Links typed without a scheme are taken as https (Django 6's default, stated now).
@@ -183,17 +191,34 @@ class ReviewedRecordAdmin(ScopedHistoryAdmin):
         child.verified_at = parent.verified_at
         child.rejection_reason = parent.rejection_reason
 
-    def _apply(self, request: HttpRequest, queryset: QuerySet, action: Any, **kwargs: Any) -> int:
-        done = 0
-        for record in queryset:
-            try:
-                action(record=record, by=request.user, **kwargs)
-            except (ValidationError, PermissionDenied) as error:
-                text = "; ".join(getattr(error, "messages", [str(error)]))
-                self.message_user(request, f"{record}: {text}", level=messages.ERROR)
-            else:
-                done += 1
-        return done
+    def _apply(self, request: HttpRequest, queryset: QuerySet, action: str, **kwargs: Any) -> int:
+        """Take the selected records through a review action as one set; say which were
+        left as they were, and why."""
+        ids = list(queryset.values_list("pk", flat=True))
+        try:
+            result = BULK_ACTIONS[action](model=self.model, ids=ids, by=request.user, **kwargs)
+        except ValidationError as error:
+            self.message_user(request, "; ".join(error.messages), level=messages.ERROR)
+            return 0
+        unchanged = [(pk, services.refusal_message(action)) for pk in result.refused]
+        unchanged += [
+            (pk, services.invalid_transition_message(status=status, action=action))
+            for pk, status in result.invalid
+        ]
+        shown = unchanged[:UNCHANGED_SHOWN]
+        names = {
+            record.pk: str(record) for record in queryset.filter(pk__in=[pk for pk, _ in shown])
+        }
+        for pk, text in shown:
+            self.message_user(request, f"{names.get(pk, pk)}: {text}", level=messages.ERROR)
+        if more := len(unchanged) - len(shown):
+            message = ngettext(
+                "%(count)d more record was left as it was.",
+                "%(count)d more records were left as they were.",
+                more,
+            )
+            self.message_user(request, message % {"count": more}, level=messages.ERROR)
+        return len(result.done)
 
     def _report(self, request: HttpRequest, done: int, verb: str) -> None:
         if done:
@@ -202,15 +227,15 @@ class ReviewedRecordAdmin(ScopedHistoryAdmin):
 
     @admin.action(description=_("Submit selected for review"))
     def submit_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._report(request, self._apply(request, queryset, services.record_submit), "submitted")
+        self._report(request, self._apply(request, queryset, "submit"), "submitted")
 
     @admin.action(description=_("Verify selected"))
     def verify_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._report(request, self._apply(request, queryset, services.record_verify), "verified")
+        self._report(request, self._apply(request, queryset, "verify"), "verified")
 
     @admin.action(description=_("Return selected to draft"))
     def return_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        done = self._apply(request, queryset, services.record_return_to_draft)
+        done = self._apply(request, queryset, "return_to_draft")
         self._report(request, done, "returned to draft")
 
     @admin.action(description=_("Reject selected…"))
@@ -218,14 +243,20 @@ class ReviewedRecordAdmin(ScopedHistoryAdmin):
         form = RejectForm(request.POST if "confirm" in request.POST else None)
         if form.is_valid():
             reason = form.cleaned_data["reason"]
-            done = self._apply(request, queryset, services.record_reject, reason=reason)
+            done = self._apply(request, queryset, "reject", reason=reason)
             self._report(request, done, "rejected")
             return None
+        # "Select all" posts no ids: the confirmation carries the choice on instead of
+        # thousands of them (more fields than a request may have).
+        select_across = request.POST.get("select_across") == "1"
         context = {
             **self.admin_site.each_context(request),
             "title": _("Reject records"),
             "form": form,
-            "queryset": queryset,
+            "queryset": queryset[:REJECTED_LISTED],
+            "count": queryset.count(),
+            "select_across": select_across,
+            "selected": [] if select_across else request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
             "opts": self.model._meta,
             "action_name": "reject_selected",
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,

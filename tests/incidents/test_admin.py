@@ -441,3 +441,41 @@ def test_damaged_assets_are_edited_only_inside_their_incident(
     asset.refresh_from_db()
     assert (asset.incident, asset.count, asset.damage_level) == (own, 3, "damaged")
     assert response.status_code == 403
+
+
+def test_verify_selected_names_ten_records_left_unchanged_and_counts_the_rest(
+    client, verifier, organisation
+):
+    drafts = IncidentFactory.create_batch(12, organisation=organisation)
+    incident = IncidentFactory(organisation=organisation, submitted=True)
+    client.force_login(verifier)
+
+    response = run_action(client, "verify_selected", incident, *drafts)
+
+    shown = [f"{draft}: A draft record cannot be verified." for draft in drafts[:10]]
+    assert messages_of(response) == [
+        *shown,
+        "2 more records were left as they were.",
+        "1 record verified.",
+    ]
+    assert review_state(incident)[0] == VerificationStatus.VERIFIED
+
+
+def test_reject_of_every_record_carries_the_choice_not_thousands_of_ids(
+    client, verifier, organisation
+):
+    incidents = IncidentFactory.create_batch(3, organisation=organisation, submitted=True)
+    client.force_login(verifier)
+    every = {"select_across": "1", "index": "0"}
+
+    confirmation = run_action(client, "reject_selected", incidents[0], **every)
+    response = run_action(
+        client, "reject_selected", incidents[0], **every, confirm="yes", reason="Duplicates"
+    )
+
+    content = confirmation.content.decode()
+    assert confirmation.context["count"] == 3
+    assert '<input type="hidden" name="select_across" value="1">' in content
+    assert 'name="_selected_action"' not in content
+    assert messages_of(response) == ["3 records rejected."]
+    assert {review_state(record)[0] for record in incidents} == {VerificationStatus.REJECTED}

@@ -7,6 +7,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
+from incidents import services as record_services
 from incidents.ingestion import services
 from incidents.ingestion.sources import TransientSourceError
 
@@ -43,3 +44,12 @@ def ingestion_runs_requeue_stuck_task() -> int:
         logger.warning("Re-sending ingestion run %s, which no worker is working on", run_id)
         ingestion_run_execute_task.delay(run_id)
     return len(stuck)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def run_verification_execute_task(verification_id: int) -> str:
+    verification = record_services.run_verification_execute(verification_id=verification_id)
+    return (
+        f"{verification.status}: verified={verification.verified} "
+        f"cascaded={verification.cascaded} refused={verification.refused}"
+    )

@@ -6,18 +6,22 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
-from django.urls import reverse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
+from incidents import services as record_services
 from incidents.admin.review import HTTPS_URL_FIELDS
 from incidents.ingestion import services
 from incidents.models import Feed, IngestionIssue, IngestionRun
 from incidents.models.ingestion import RECORD_STATUS_CHOICES
-from incidents.tasks import ingestion_run_execute_task
+from incidents.tasks import ingestion_run_execute_task, run_verification_execute_task
 
 ISSUES_SHOWN = 25
 
@@ -126,7 +130,9 @@ class IngestionRunAdmin(admin.ModelAdmin):
         "finished_at",
         "summary",
         "issues_preview",
+        "review_progress",
     ]
+    change_form_template = "admin/incidents/ingestionrun/change_form.html"
     exclude = ["options", "rows_seen", "created", "updated", "unchanged", "rejected"]
 
     def get_form(
@@ -190,6 +196,110 @@ class IngestionRunAdmin(admin.ModelAdmin):
             _("Values"),
         )
         return format_html("<table>{}{}</table>{}", header, rows, link)
+
+    @admin.display(description=_("review"))
+    def review_progress(self, run: IngestionRun) -> str:
+        waiting = record_services.run_records_awaiting_review(run=run)
+        text = ngettext(
+            "%(count)d record this run wrote waits for review.",
+            "%(count)d records this run wrote wait for review.",
+            waiting,
+        ) % {"count": waiting}
+        latest = record_services.run_verification_latest(run=run)
+        if latest is None:
+            return text
+        progress = _(
+            "Verification in the background (%(status)s): %(verified)d of %(total)d "
+            "verified, %(cascaded)d service disruptions with them, %(refused)d left as "
+            "they were."
+        ) % {
+            "status": latest.get_status_display().lower(),
+            "verified": latest.verified,
+            "total": latest.total,
+            "cascaded": latest.cascaded,
+            "refused": latest.refused,
+        }
+        return format_html("{}<br>{} {}", text, progress, latest.error)
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        run = self.get_object(request, unquote(object_id))
+        context = dict(extra_context or {})
+        if run is not None:
+            latest = record_services.run_verification_latest(run=run)
+            context["is_verifying"] = latest is not None and not latest.is_finished
+            context["can_verify_records"] = (
+                record_services.can_verify_run_records(user=request.user)
+                and not context["is_verifying"]
+                and record_services.run_records_awaiting_review(run=run) > 0
+            )
+        return super().change_view(request, object_id, form_url, context)
+
+    def get_urls(self) -> list[URLPattern]:
+        verify = self.admin_site.admin_view(require_POST(self.verify_records_view))
+        return [
+            path(
+                "<path:object_id>/verify-records/",
+                verify,
+                name="incidents_ingestionrun_verify_records",
+            ),
+            *super().get_urls(),
+        ]
+
+    def verify_records_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Verify the run's submitted records: in this request if there are few, else by
+        a worker, whose progress the run's page shows."""
+        run = self.get_object(request, unquote(object_id))
+        if run is None or not self.has_view_permission(request, run):
+            raise Http404
+        if not record_services.can_verify_run_records(user=request.user):
+            raise PermissionDenied
+        waiting = record_services.run_records_awaiting_review(run=run)
+        if waiting > record_services.IN_REQUEST_LIMIT:
+            self._verify_in_background(request, run, waiting)
+        else:
+            result = record_services.run_records_verify(run=run, by=request.user)
+            self._report_verified(request, result)
+        url = reverse("admin:incidents_ingestionrun_change", args=[run.pk])
+        return HttpResponseRedirect(url)
+
+    def _verify_in_background(self, request: HttpRequest, run: IngestionRun, waiting: int) -> None:
+        try:
+            verification = record_services.run_verification_start(run=run, by=request.user)
+        except ValidationError as error:
+            self.message_user(request, "; ".join(error.messages), messages.WARNING)
+            return
+        run_verification_execute_task.delay_on_commit(verification.pk)
+        message = _(
+            "%(count)d records are being verified in the background; this page shows how "
+            "far it has got."
+        )
+        self.message_user(request, message % {"count": waiting}, messages.SUCCESS)
+
+    def _report_verified(self, request: HttpRequest, result: Any) -> None:
+        message = ngettext(
+            "%(count)d record verified", "%(count)d records verified", len(result.done)
+        ) % {"count": len(result.done)}
+        if result.cascaded:
+            message += ngettext(
+                ", with %(count)d service disruption of theirs",
+                ", with %(count)d service disruptions of theirs",
+                result.cascaded,
+            ) % {"count": result.cascaded}
+        level = messages.SUCCESS
+        if unchanged := len(result.refused) + len(result.invalid):
+            level = messages.WARNING
+            message += ngettext(
+                "; %(count)d record was left as it was",
+                "; %(count)d records were left as they were",
+                unchanged,
+            ) % {"count": unchanged}
+        self.message_user(request, f"{message}.", level)
 
 
 @admin.register(IngestionIssue)

@@ -25,6 +25,7 @@ from incidents.models.figures import (
 )
 from incidents.models.ingestion import Feed, FeedFormat, IngestionIssue, IngestionRun
 from incidents.models.places import Port, Region, RegionBoundary
+from incidents.models.reviews import RunVerification
 from incidents.models.sources import Source
 from incidents.models.tombstones import Tombstone
 
@@ -51,6 +52,7 @@ __all__ = [
     "Port",
     "Region",
     "RegionBoundary",
+    "RunVerification",
     "ServiceDisruption",
     "Source",
     "Tombstone",

@@ -1,6 +1,7 @@
-"""Writes to the domain, by subdomain: the review gate one record at a time (``review``)
-and for sets of records (``bulk_review``); creating and editing reports (``records``).
-Callers use them through this package: ``services.record_verify(...)``."""
+"""Writes to the domain, by subdomain: the review gate one record at a time (``review``),
+for sets of records (``bulk_review``) and for what an ingestion run wrote
+(``run_review``); creating and editing reports (``records``). Callers use them through
+this package: ``services.record_verify(...)``."""
 
 from incidents.services.bulk_review import (
     BulkReviewResult,
@@ -34,14 +35,25 @@ from incidents.services.review import (
     refusal_message,
     user_sees_all_organisations,
 )
+from incidents.services.run_review import (
+    IN_REQUEST_LIMIT,
+    can_verify_run_records,
+    run_records_awaiting_review,
+    run_records_verify,
+    run_verification_execute,
+    run_verification_latest,
+    run_verification_start,
+)
 
 __all__ = [
+    "IN_REQUEST_LIMIT",
     "TRANSITIONS",
     "AnyUser",
     "BulkReviewResult",
     "ReviewedModel",
     "can_edit_record",
     "can_review_record",
+    "can_verify_run_records",
     "changed_figures",
     "ensure_figure_change_allowed",
     "incident_create",
@@ -61,5 +73,10 @@ __all__ = [
     "records_submit_bulk",
     "records_verify_bulk",
     "refusal_message",
+    "run_records_awaiting_review",
+    "run_records_verify",
+    "run_verification_execute",
+    "run_verification_latest",
+    "run_verification_start",
     "user_sees_all_organisations",
 ]

@@ -21,8 +21,9 @@ from contextvars import ContextVar
 from itertools import islice
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.backends.utils import CursorWrapper
+from django.db.models.expressions import RawSQL
 from django.db.models.signals import post_delete, post_save, pre_save
 
 from incidents.figure_tables import (
@@ -54,6 +55,17 @@ def ids_condition(column: str, ids: Sequence[Any]) -> tuple[str, list[Any]]:
     if connection.vendor == "postgresql":
         return f"{column} = ANY(%s)", [list(ids)]
     return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
+
+def column_among(model: type[models.Model], name: str, ids: Sequence[Any]) -> models.Q:
+    """The ORM condition that field ``name`` of ``model`` is one of ``ids``, as
+    ``ids_condition`` writes it."""
+    if connection.vendor != "postgresql":
+        return models.Q(**{f"{name}__in": ids})
+    quote = connection.ops.quote_name
+    field: Any = model._meta.get_field(name)
+    sql, params = ids_condition(f"{quote(model._meta.db_table)}.{quote(field.column)}", ids)
+    return models.Q(RawSQL(sql, params, output_field=models.BooleanField()))
 
 
 def lock_regions(kind: int, region_ids: Iterable[int | None]) -> None:

@@ -22,7 +22,13 @@ from typing import Any, NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 
-from incidents.aggregates import DAY_FIGURES_LOCK, chunks, lock_regions, refresh_day_figures
+from incidents.aggregates import (
+    DAY_FIGURES_LOCK,
+    chunks,
+    column_among,
+    lock_regions,
+    refresh_day_figures,
+)
 from incidents.figure_tables import (
     COUNTED_STATUSES,
     DAILY,
@@ -205,7 +211,8 @@ def move_incidents(moves: Mapping[str, Sequence[int]], status: str) -> None:
     rows: dict[int, tuple[Any, ...]] = {}
     moved = [pk for ids in moves.values() for pk in ids]
     for chunk in chunks(moved, MOVED_PER_QUERY):
-        found = Incident.objects.filter(pk__in=chunk).values_list("pk", *COLUMNS)
+        of_chunk = Incident.objects.filter(column_among(Incident, "id", chunk))
+        found = of_chunk.values_list("pk", *COLUMNS)
         rows.update((row[0], row[1:]) for row in found)
     if not rows:
         return
@@ -214,7 +221,7 @@ def move_incidents(moves: Mapping[str, Sequence[int]], status: str) -> None:
     lock_regions(DAY_FIGURES_LOCK, (row[0] for row in rows.values()))
     assets: dict[int, list[tuple[str, int]]] = {}
     for chunk in chunks(list(rows), MOVED_PER_QUERY):
-        of_incidents = DamagedAsset.objects.filter(incident_id__in=chunk)
+        of_incidents = DamagedAsset.objects.filter(column_among(DamagedAsset, "incident", chunk))
         for incident_id, asset_type, count in of_incidents.values_list(
             "incident_id", "asset_type", "count"
         ):

@@ -17,19 +17,17 @@ their review fields change, and the database's constraints hold those.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
-from django.db.models import BooleanField, Q
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from incidents.aggregates import chunks, ids_condition
+from incidents.aggregates import chunks, column_among, ids_condition
 from incidents.figures_cache import figures_changed
 from incidents.models import (
     GrainDisruption,
@@ -120,7 +118,7 @@ def _review_set(
     wanted = sorted({int(pk) for pk in ids})
     found: dict[int, tuple[int | None, str]] = {}
     for chunk in chunks(wanted, BATCH):
-        rows = model._default_manager.filter(_among(model, chunk))
+        rows = model._default_manager.filter(column_among(model, "id", chunk))
         found.update(
             (pk, (org, status))
             for pk, org, status in rows.values_list("pk", "organisation_id", "status")
@@ -154,16 +152,6 @@ def _review_set(
         missing=tuple(pk for pk in wanted if pk not in found),
         cascaded=cascaded,
     )
-
-
-def _among(model: ReviewedModelType, ids: Sequence[int]) -> Q:
-    """``pk`` is one of ``ids``: one array parameter on PostgreSQL, which it plans far
-    faster than thousands of placeholders."""
-    if connection.vendor != "postgresql":
-        return Q(pk__in=ids)
-    column = f"{_quote(model._meta.db_table)}.{_quote(_pk_column(model))}"
-    sql, params = ids_condition(column, ids)
-    return Q(RawSQL(sql, params, output_field=BooleanField()))
 
 
 def _permitted(
@@ -298,7 +286,7 @@ def _leave_tombstones(model: ReviewedModelType, ids: list[int]) -> None:
     """Partners' copies of published records must learn that they are withdrawn."""
     tombstones = []
     for chunk in chunks(ids, BATCH):
-        rows = model._default_manager.filter(_among(model, chunk))
+        rows = model._default_manager.filter(column_among(model, "id", chunk))
         tombstones += [
             Tombstone(
                 record_type=model._meta.model_name or "",

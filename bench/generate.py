@@ -33,7 +33,9 @@ DAYS = 3 * 365
 SOURCE = "synthetic"
 
 
-def _row(number: int, rng: random.Random, *, changed: bool = False) -> dict[str, object]:
+def _row(
+    number: int, rng: random.Random, *, changed: bool = False, external_source: str = SOURCE
+) -> dict[str, object]:
     pcode = rng.choices(list(REGION_WEIGHTS), weights=list(REGION_WEIGHTS.values()))[0]
     killed = rng.choices([0, 1, 2, 5], [80, 12, 6, 2])[0]
     injured = rng.choices([0, 1, 3, 10], [55, 25, 15, 5])[0]
@@ -60,7 +62,7 @@ def _row(number: int, rng: random.Random, *, changed: bool = False) -> dict[str,
     }
     return {
         "id": "",
-        "external_source": SOURCE,
+        "external_source": external_source,
         "external_id": f"S{number:08d}",
         "occurred_on": (FIRST_DAY + dt.timedelta(days=rng.randrange(DAYS))).isoformat(),
         "occurred_at": "",
@@ -87,13 +89,22 @@ def _row(number: int, rng: random.Random, *, changed: bool = False) -> dict[str,
     }
 
 
-def write_incidents(path: Path, count: int, *, seed: int = 2022, changed_every: int = 0) -> Path:
-    """``count`` incidents; with ``changed_every=10`` every tenth row reports one more injured."""
+def write_incidents(
+    path: Path,
+    count: int,
+    *,
+    seed: int = 2022,
+    changed_every: int = 0,
+    external_source: str = SOURCE,
+) -> Path:
+    """``count`` incidents; with ``changed_every=10`` every tenth row reports one more injured.
+    Another ``external_source`` gives other incidents than the default's."""
     rng = random.Random(seed)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=INCIDENT_COLUMNS)
         writer.writeheader()
         for number in range(1, count + 1):
             changed = bool(changed_every) and number % changed_every == 0
-            writer.writerow(_row(number, rng, changed=changed))
+            row = _row(number, rng, changed=changed, external_source=external_source)
+            writer.writerow(row)
     return path

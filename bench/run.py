@@ -6,10 +6,13 @@ Every number is set against a reference measured in the same run on the same mac
   then one INSERT ... ON CONFLICT DO UPDATE);
 - the API list against a plain Django view returning the same 50 rows, with the same
   columns, through `.values()` and JsonResponse;
-- the dashboards against one raw `GROUP BY region, day` over all incidents.
+- the dashboards against one raw `GROUP BY region, day` over all incidents;
+- verifying 10,000 submitted incidents through the review service against one bare
+  `UPDATE` plus one `INSERT ... SELECT` of their history rows (`bench/review.py`).
 
-It works in its own database (`impact_bench` on the server of DATABASE_URL, dropped and
-created afresh), never in the application's. Results go to bench/results/<date>.md.
+It works in its own database (`impact_bench` on the server of DATABASE_URL, or the one
+`--database` names, dropped and created afresh), never in the application's. Results go to
+bench/results/<date>.md. `--only review` measures the review part alone (a minute).
 """
 
 from __future__ import annotations
@@ -496,7 +499,9 @@ def bench_api(environment: dict[str, str], seconds: int) -> dict[str, Any]:
 # -- report --------------------------------------------------------------------------------------
 
 
-def report(ingestion: dict, memory: dict, dashboards: list[dict], api: dict) -> str:
+def report(ingestion: dict, memory: dict, dashboards: list[dict], api: dict, review: dict) -> str:
+    from bench.review import report_review, review_ratio
+
     rows_per_second = ingestion["rows"] / ingestion["first_seconds"]
     reference_rate = ingestion["rows"] / ingestion["reference_seconds"]
     children_rate = ingestion["rows"] / ingestion["reference_children_seconds"]
@@ -571,21 +576,37 @@ def report(ingestion: dict, memory: dict, dashboards: list[dict], api: dict) -> 
         f"{first / api['plain_list_narrow_16']['rps']:.2f}x its requests/s.",
     ]
     smallest, largest = dashboards[0], dashboards[-1]
+    lines += ["", *report_review(review)]
     lines += [
-        "",
         "```",
         f"ingest_ratio={rows_per_second / reference_rate:.3f}",
         f"api_ratio={api['api_list_16']['rps'] / api['plain_list_16']['rps']:.3f}",
         "dashboard_growth="
         f"{largest['overview_cold_seconds'] / smallest['overview_cold_seconds']:.3f}",
+        review_ratio(review),
         "```",
         "",
     ]
     return "\n".join(lines)
 
 
+def only_review(folder: Path) -> str:
+    """The review part alone, on a table that already holds a middle-sized load."""
+    from bench.generate import write_incidents
+    from bench.review import bench_review, report_review, review_ratio
+
+    print(f"review: {INGEST_SIZE:,} incidents loaded first ...", flush=True)
+    ingest(write_incidents(folder / "incidents-middle.csv", INGEST_SIZE))
+    review = bench_review(folder)
+    date = dt.datetime.now(dt.UTC).date().isoformat()
+    lines = [f"# Benchmark {date}, review part", "", f"Machine: {os.cpu_count()} cores; "]
+    lines[-1] += f"PostgreSQL on 127.0.0.1; {INGEST_SIZE:,} verified incidents loaded before."
+    lines += ["", *report_review(review), "```", review_ratio(review), "```", ""]
+    return "\n".join(lines)
+
+
 def main() -> None:
-    global SIZES, INGEST_SIZE
+    global SIZES, INGEST_SIZE, BENCH_DATABASE
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--api-seconds", type=int, default=8, help="wrk duration per run")
     parser.add_argument(
@@ -593,13 +614,19 @@ def main() -> None:
         default=",".join(str(size) for size in SIZES),
         help="three incident counts, smallest first (default 10000,100000,1000000)",
     )
+    parser.add_argument("--only", choices=["review"], help="measure only this part")
+    parser.add_argument(
+        "--database", default=BENCH_DATABASE, help="the database to work in (dropped first)"
+    )
     arguments = parser.parse_args()
     sizes = tuple(int(size) for size in arguments.sizes.split(","))
     if len(sizes) != 3 or list(sizes) != sorted(sizes):
         sys.exit("--sizes takes three counts, smallest first")
-    SIZES, INGEST_SIZE = sizes, sizes[1]
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", arguments.database):
+        sys.exit("--database takes a plain lower-case name")
+    SIZES, INGEST_SIZE, BENCH_DATABASE = sizes, sizes[1], arguments.database
     # Checked first: the API part comes last, after minutes of work.
-    if shutil.which("wrk") is None:
+    if shutil.which("wrk") is None and not arguments.only:
         sys.exit("make bench needs wrk (apt-get install wrk)")
     database_url = bench_database_url(os.environ.get("DATABASE_URL", ""))
     recreate_database(database_url)
@@ -612,9 +639,17 @@ def main() -> None:
     from django.core.management import call_command
 
     from bench.generate import write_incidents
+    from bench.review import REVIEW_SIZE, bench_review
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
+    if arguments.only == "review":
+        with tempfile.TemporaryDirectory(prefix="impact-bench-") as folder:
+            text = only_review(Path(folder))
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / f"{dt.datetime.now(dt.UTC).date().isoformat()}-review.md").write_text(text)
+        print(text)
+        return
     with tempfile.TemporaryDirectory(prefix="impact-bench-") as folder:
         work = Path(folder)
         small, middle, large = SIZES
@@ -624,6 +659,8 @@ def main() -> None:
         add_outages()
         print(f"dashboards at {middle:,} ...", flush=True)
         dashboards[middle] = bench_dashboards(middle)
+        print(f"review: {REVIEW_SIZE:,} submitted incidents verified ...", flush=True)
+        review = bench_review(work)
         empty_data()
         ingest(write_incidents(work / "incidents-small.csv", small))
         add_outages()
@@ -638,7 +675,7 @@ def main() -> None:
         dashboards[large] = bench_dashboards(large)
         print(f"API at {large:,} ...", flush=True)
         api = bench_api(environment, arguments.api_seconds)
-    text = report(ingestion, memory, [dashboards[size] for size in SIZES], api)
+    text = report(ingestion, memory, [dashboards[size] for size in SIZES], api, review)
     text += f"\nTotal benchmark time: {(time.perf_counter() - started) / 60:.1f} minutes.\n"
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{dt.datetime.now(dt.UTC).date().isoformat()}.md").write_text(text)

@@ -53,8 +53,10 @@ typecheck: $(VENV)/.dev
 
 check: lint typecheck test
 
+# The worker keeps the schedule too (feeds, and re-sending runs no worker is on), so it is
+# enough on its own; with several workers, start the others with celery's plain command.
 worker: $(VENV)/.runtime
-	$(BIN)/celery -A impact worker --loglevel=INFO
+	$(BIN)/celery -A impact worker --beat --schedule var/celerybeat-schedule --loglevel=INFO
 
 beat: $(VENV)/.runtime
 	$(BIN)/celery -A impact beat --schedule var/celerybeat-schedule --loglevel=INFO

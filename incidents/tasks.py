@@ -6,6 +6,7 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
+from django.db import InterfaceError, OperationalError, close_old_connections
 
 from incidents import services as record_services
 from incidents.ingestion import services
@@ -17,7 +18,14 @@ logger = logging.getLogger(__name__)
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
 def ingestion_run_execute_task(self, run_id: int) -> str:  # type: ignore[no-untyped-def]
     try:
-        run = services.ingestion_run_execute(run_id=run_id)
+        run = services.ingestion_run_execute(run_id=run_id, task_id=self.request.id or "")
+    except (OperationalError, InterfaceError) as error:
+        # The database went away mid-run: what was committed stays, and the same task,
+        # retried, takes the run over and resumes after it.
+        if self.request.is_eager:
+            raise
+        close_old_connections()
+        raise self.retry(exc=error, countdown=services.retry_delay(self.request.retries)) from error
     except TransientSourceError as error:
         # Without a worker (eager mode) there is nobody to retry later.
         if self.request.is_eager or self.request.retries >= settings.INGESTION_FETCH_RETRIES:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import os
+import socket
 import tempfile
 import time
 from collections.abc import Callable, Generator, Mapping
@@ -26,6 +28,7 @@ from django.utils import timezone
 from accounts.models import Organisation, User
 from incidents.figures_cache import figures_changed
 from incidents.ingestion import parse_process, sources
+from incidents.ingestion.bulk import analyse_grown
 from incidents.ingestion.gazetteer import NameIndex, Place
 from incidents.ingestion.parsers import check_whole
 from incidents.ingestion.records import Format, FormatError, ParsedRow, option_errors
@@ -131,19 +134,27 @@ def ingestion_run_for_feed(*, feed: Feed, trigger: str, by: AnyUser | None = Non
         ) from error
 
 
-def _claim(run_id: int) -> bool:
-    """Take the run unless another worker is actively on it or it is finished."""
+def _claim(run_id: int, task_id: str = "") -> bool:
+    """Take the run unless another worker is actively on it or it is finished.
+
+    A running run is taken over when it made no progress for a while, or at once when
+    this is the same task delivered again: a message is only redelivered (or retried)
+    once the execution that held it has ended, so nobody else is working on the run.
+    """
     now = timezone.now()
     stale = now - dt.timedelta(seconds=settings.INGESTION_STALE_AFTER_SECONDS)
-    claimable = Q(status=IngestionRun.Status.QUEUED) | Q(
-        status=IngestionRun.Status.RUNNING, heartbeat_at__lt=stale
-    )
+    running = Q(status=IngestionRun.Status.RUNNING)
+    claimable = Q(status=IngestionRun.Status.QUEUED) | (running & Q(heartbeat_at__lt=stale))
+    if task_id:
+        claimable |= running & Q(task_id=task_id)
     return bool(
         IngestionRun.objects.filter(claimable, pk=run_id).update(
             status=IngestionRun.Status.RUNNING,
             started_at=Coalesce(F("started_at"), Value(now)),
             heartbeat_at=now,
             attempts=F("attempts") + 1,
+            task_id=task_id,
+            worker=f"{socket.gethostname()} pid {os.getpid()}",
         )
     )
 
@@ -224,13 +235,18 @@ def _finish(run: IngestionRun, *, status: str, error: str = "", seconds: float =
         feed_check_health(feed=run.feed)  # type: ignore[arg-type]
 
 
-def ingestion_run_execute(*, run_id: int, progress: Progress | None = None) -> IngestionRun:
+def ingestion_run_execute(
+    *, run_id: int, progress: Progress | None = None, task_id: str = ""
+) -> IngestionRun:
     """Execute (or resume) a run. Safe to call twice: a finished or busy run is left alone.
+
+    ``task_id`` names the task execution (the Celery task id): the same task delivered
+    again resumes the run at once instead of waiting for it to go stale.
 
     Raises ``TransientSourceError`` when the payload cannot be fetched now, after putting
     the run back in the queue, so the caller can retry later.
     """
-    if not _claim(run_id):
+    if not _claim(run_id, task_id):
         return IngestionRun.objects.get(pk=run_id)
     run = IngestionRun.objects.select_related("feed", "triggered_by").get(pk=run_id)
     started = time.monotonic()
@@ -264,6 +280,7 @@ def ingestion_run_execute(*, run_id: int, progress: Progress | None = None) -> I
         _finish(run, status=IngestionRun.Status.FAILED, error=str(error), seconds=elapsed)
         return run
     _finish(run, status=IngestionRun.Status.SUCCEEDED, seconds=time.monotonic() - started)
+    analyse_grown(writer.grown_models(), added=run.created)
     return run
 
 

@@ -24,9 +24,14 @@ from incidents.ingestion.gazetteer import Match, NameIndex
 from incidents.ingestion.parsers.impact import split_impact_key
 from incidents.ingestion.records import BaselineRecord, IncidentRecord, ParsedRow, ShipmentRecord
 from incidents.models import (
+    AssetDayFigures,
+    AssetMonthFigures,
     DamagedAsset,
     GrainShipment,
     Incident,
+    IncidentDayFigures,
+    IncidentMonthFigures,
+    IncidentWeekFigures,
     IngestionIssue,
     IngestionRun,
     NeedsBaseline,
@@ -44,6 +49,14 @@ INCIDENT_FACTS = [
     if item.name not in {"external_id", "region_ref", "sources", "assets", "absent"}
 ]
 _incident_facts = attrgetter(*INCIDENT_FACTS)
+# The summed figures new incidents add rows to.
+FIGURE_MODELS: tuple[type[Model], ...] = (
+    IncidentDayFigures,
+    IncidentWeekFigures,
+    IncidentMonthFigures,
+    AssetDayFigures,
+    AssetMonthFigures,
+)
 
 
 @dataclass
@@ -93,6 +106,10 @@ class BatchWriter:
 
     model: type[Model]
     compare_children: tuple[str, ...] = ()
+
+    def grown_models(self) -> list[type[Model]]:
+        """The tables new records add rows to (for their statistics after a bulk load)."""
+        return [self.model, self.model.history.model]  # type: ignore[attr-defined]
 
     def __init__(self, *, run: IngestionRun, index: NameIndex) -> None:
         self.run = run
@@ -334,6 +351,10 @@ def _counted(values: dict[str, Any], assets: list[dict[str, Any]]) -> NewInciden
 class IncidentWriter(BatchWriter):
     model = Incident
     compare_children = ("sources", "assets")
+
+    def grown_models(self) -> list[type[Model]]:
+        return [*super().grown_models(), Source, DamagedAsset, *FIGURE_MODELS]
+
     SOURCE_FIELDS = ("name", "kind", "title", "url", "published_on")
     ASSET_FIELDS = ("asset_type", "name", "count", "damage_level", "notes")
 

@@ -177,6 +177,16 @@ class IngestionRun(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     heartbeat_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
+    task_id = models.CharField(
+        _("worker task"),
+        max_length=255,
+        blank=True,
+        help_text=_(
+            "The task working on the run. The same task delivered again (its worker died, "
+            "or it is retried) takes the run over at once."
+        ),
+    )
+    worker = models.CharField(_("worker"), max_length=255, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     # Rows read and written so far: a restarted run resumes after them.
     rows_seen = models.PositiveIntegerField(_("rows seen"), default=0)

@@ -31,6 +31,12 @@ HEAD_ROWS = 25
 
 _LINE_BREAKS = ("\n", "\r")
 
+# Python's csv module refuses a cell over 131,072 characters, which failed a whole file
+# for one long description. A cell may hold up to this many characters; only a larger one
+# (or a quote never closed in a file this large) makes the file unreadable.
+MAX_CELL_CHARACTERS = 16 * 1024 * 1024
+csv.field_size_limit(MAX_CELL_CHARACTERS)
+
 
 def iter_csv_rows(stream: BinaryIO) -> Iterator[CsvRow]:
     """Non-blank rows of a UTF-8 CSV file or of a workbook's sheet; raises FormatError when

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -88,6 +89,14 @@ class Command(BaseCommand):
             except SourceError as error:
                 services.ingestion_run_fail(run_id=run.pk, error=str(error))
                 raise CommandError(str(error)) from error
+            except Exception as error:
+                # Nobody retries a command: a run left "running" (the cache or the
+                # database went away) would wait for a sweeper. It fails with the reason;
+                # what it committed stays and a new run of the same file completes it.
+                reason = f"{type(error).__name__}: {error}"
+                with contextlib.suppress(Exception):
+                    services.ingestion_run_fail(run_id=run.pk, error=reason)
+                raise CommandError(f"Ingestion failed: {reason}") from error
         if run.status == IngestionRun.Status.FAILED:
             raise CommandError(f"Ingestion failed: {run.error}")
         self.stdout.write(run.summary)

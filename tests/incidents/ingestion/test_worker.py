@@ -165,3 +165,40 @@ def test_killed_worker_loses_nothing_and_duplicates_nothing(broker, tmp_path, se
     incidents = Incident.objects.filter(external_source="acled")
     assert incidents.count() == rows
     assert incidents.values("external_id").distinct().count() == rows
+
+
+def _pool_children(worker: subprocess.Popen[bytes]) -> list[int]:
+    children = Path(f"/proc/{worker.pid}/task/{worker.pid}/children")
+    if not children.exists():
+        pytest.skip("needs /proc to find the worker's pool process")
+    return [int(pid) for pid in children.read_text().split()]
+
+
+def test_a_run_whose_pool_process_was_killed_resumes_at_once(broker, tmp_path, settings):
+    """An out-of-memory kill of the pool process: the task comes back to the same worker,
+    which takes the run over at once (same task), not after the run goes stale."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    rows = 20_000
+    payload = write_acled_csv(tmp_path / "acled.csv", rows)
+    run = services.ingestion_run_create(location=str(payload), format="acled", trigger="manual")
+    # Going stale would take far longer than the test waits for the resume.
+    worker = start_worker(
+        tmp_path,
+        "worker-prefork-kill",
+        pool="prefork",
+        INGESTION_STALE_AFTER_SECONDS="3600",
+        INGESTION_BATCH_SIZE="250",
+        INGESTION_PARSER_PROCESS_BYTES="100000000",
+    )
+    try:
+        ingestion_run_execute_task.delay(run.pk)
+        wait_for(lambda: run_status(run).rows_seen >= 1_000, seconds=90, what="progress")
+        for child in _pool_children(worker):
+            os.kill(child, signal.SIGKILL)
+        wait_for(lambda: run_status(run).status == "succeeded", seconds=90, what="the resume")
+    finally:
+        stop(worker)
+    run = run_status(run)
+    assert (run.rows_seen, run.created, run.updated, run.unchanged) == (rows, rows, 0, 0)
+    assert run.attempts == 2
+    assert Incident.objects.filter(external_source="acled").count() == rows

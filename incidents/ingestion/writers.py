@@ -40,6 +40,7 @@ from incidents.models import (
 )
 from incidents.new_figures import COLUMNS as NEW_INCIDENT_COLUMNS
 from incidents.new_figures import NewIncident, add_new_incidents, change_incidents
+from incidents.services.bulk_review import records_verify_bulk
 
 Key = tuple[Any, ...]
 # Record fields copied onto the incident as they are; the rest are keys and children.
@@ -67,10 +68,12 @@ class BatchOutcome:
     rejected: int = 0
     skipped: int = 0
     warnings: int = 0
+    published: int = 0  # stored records a trusted run published (changed or not)
     issues: list[IngestionIssue] = field(default_factory=list)
 
     def add(self, other: BatchOutcome) -> None:
-        for name in ("created", "updated", "unchanged", "rejected", "skipped", "warnings"):
+        names = ("created", "updated", "unchanged", "rejected", "skipped", "warnings", "published")
+        for name in names:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.issues += other.issues
 
@@ -155,6 +158,15 @@ class BatchWriter:
     def merge(self, current: dict[str, Any], item: _Pending) -> None:
         """Adjust what a stored row becomes (called before it is compared with it)."""
 
+    def publishes(self, current: dict[str, Any]) -> bool:
+        """Whether this run publishes the stored row (a trusted source's record that still
+        awaits review), whether or not the payload changes it."""
+        return False
+
+    def publish(self, ids: list[int]) -> int:
+        """Publish these stored rows (after the batch is written); how many were."""
+        return 0
+
     # -- batch ----------------------------------------------------------------------------
     def issue(self, outcome: BatchOutcome, row: ParsedRow, level: str, reason: str) -> None:
         outcome.issues.append(
@@ -228,6 +240,7 @@ class BatchWriter:
         changes: list[Any] = []
         replaced: list[tuple[Any, _Pending]] = []
         changed_fields: set[str] = set()
+        to_publish: list[int] = []
         for key, item in pending.items():
             current = existing.get(key)
             if current is None:
@@ -238,6 +251,8 @@ class BatchWriter:
                 reason = "edited by staff after ingestion; the feed does not overwrite it"
                 self.issue(outcome, item.row, IngestionIssue.Level.WARNING, reason)
                 continue
+            if self.publishes(current):
+                to_publish.append(current["id"])
             children = current_children.get(current["id"], {})
             item.keep_stored(current, children)
             self.merge(current, item)
@@ -261,6 +276,8 @@ class BatchWriter:
         created = self._save(to_create, to_update, changed_fields)
         self.write_children(created, replaced)
         self.after_batch(created, changes)
+        if to_publish:
+            outcome.published += self.publish(to_publish)
         outcome.created += len(to_create)
         outcome.updated += len(to_update)
         IngestionIssue.objects.bulk_create(outcome.issues)
@@ -366,6 +383,20 @@ class IncidentWriter(BatchWriter):
             _counted(current, children.get("assets", [])),
             _counted({**current, **item.values}, item.children["assets"]),
         )
+
+    def publishes(self, current: dict[str, Any]) -> bool:
+        # A trusted re-ingest publishes what an earlier, untrusted run of the source left
+        # awaiting review; rejected records stay rejected.
+        return (
+            self.run.record_status == VerificationStatus.VERIFIED
+            and current["status"] == VerificationStatus.SUBMITTED
+        )
+
+    def publish(self, ids: list[int]) -> int:
+        result = records_verify_bulk(
+            model=Incident, ids=ids, by=None, reason=f"{self.reason} (a trusted source)"
+        )
+        return len(result.done)
 
     def after_batch(
         self, created: list[tuple[int, _Pending]], changes: list[tuple[NewIncident, NewIncident]]

@@ -196,6 +196,11 @@ class IngestionRun(models.Model):
     rejected = models.PositiveIntegerField(_("rejected"), default=0)
     skipped = models.PositiveIntegerField(_("skipped"), default=0)
     warnings = models.PositiveIntegerField(_("warnings"), default=0)
+    published = models.PositiveIntegerField(
+        _("published"),
+        default=0,
+        help_text=_("Records already stored that this trusted run published."),
+    )
     seconds = models.FloatField(_("seconds spent"), default=0)
 
     class Meta:
@@ -222,7 +227,9 @@ class IngestionRun(models.Model):
         rate = f" rows/s={self.rows_per_second:.0f}" if self.rows_per_second else ""
         return (
             f"created={self.created} updated={self.updated} unchanged={self.unchanged} "
-            f"rejected={self.rejected} skipped={self.skipped} warnings={self.warnings}{rate}"
+            f"rejected={self.rejected} skipped={self.skipped} warnings={self.warnings}"
+            + (f" published={self.published}" if self.published else "")
+            + rate
         )
 
 

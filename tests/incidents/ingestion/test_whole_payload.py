@@ -161,3 +161,26 @@ def test_a_truncated_workbook_is_refused_as_a_whole(tmp_path: Path) -> None:
     run = ingest(tmp_path / "cut.xlsx", "jcc")
     assert run.status == IngestionRun.Status.FAILED
     assert run.error.startswith("not a readable Excel workbook (xlsx)")
+
+
+def test_a_trusted_re_ingest_publishes_the_records_still_awaiting_review(superuser) -> None:
+    from incidents.services.bulk_review import records_reject_bulk
+    from tests.incidents.summed_figures import assert_in_step
+
+    first = ingest(PAYLOADS / "acled_export.csv", "acled")
+    assert first.created > 0
+    awaiting = Incident.objects.filter(status="submitted")
+    count = awaiting.count()
+    rejected = awaiting.first()
+    assert rejected is not None
+    records_reject_bulk(model=Incident, ids=[rejected.pk], by=superuser, reason="Duplicate")
+    again = ingest(PAYLOADS / "acled_export.csv", "acled", "--status", "verified")
+    assert (again.created, again.updated, again.published) == (0, 0, count - 1)
+    assert again.unchanged == first.created
+    assert "published=" in again.summary
+    assert Incident.objects.filter(status="verified").count() == count - 1
+    assert Incident.objects.get(pk=rejected.pk).status == "rejected"
+    verified = Incident.objects.filter(status="verified").first()
+    assert verified is not None
+    assert verified.history.first().history_change_reason.endswith("(a trusted source)")
+    assert_in_step()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection, Iterator, Mapping
 from typing import Any, BinaryIO
@@ -63,6 +64,13 @@ FIELD_COLUMNS: dict[str, str] = {
     "description": "notes",
     "sources": "source",
 }
+
+
+@functools.lru_cache(maxsize=256)
+def absent_fields(columns: frozenset[str]) -> frozenset[str]:
+    """What an event with these columns does not carry (cached: rows share columns)."""
+    return NOT_CARRIED | {field for field, column in FIELD_COLUMNS.items() if column not in columns}
+
 
 _MLRS = re.compile(r"\bmlrs\b|\bgrad\b|multiple[- ]rocket", re.IGNORECASE)
 _MISSILE = re.compile(r"missile", re.IGNORECASE)
@@ -165,8 +173,7 @@ def _incident_from_event(cells: Mapping[str, str]) -> IncidentRecord:
         sources=(
             SourceRecord(name="ACLED", kind="dataset", title=collapse_whitespace(get("source"))),
         ),
-        absent=NOT_CARRIED
-        | {field for field, column in FIELD_COLUMNS.items() if column not in cells},
+        absent=absent_fields(frozenset(cells)),
     )
     check_incident(record)
     return record

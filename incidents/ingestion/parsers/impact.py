@@ -9,6 +9,7 @@ exporting instance; ``split_impact_key`` takes it apart again.
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -123,6 +124,17 @@ DAMAGE_LEVELS = ("damaged", "severely_damaged", "destroyed", "unknown")
 SOURCE_KINDS = ("official", "media", "ngo", "dataset", "witness", "other")
 
 
+@functools.lru_cache(maxsize=256)
+def absent_fields(columns: frozenset[str]) -> frozenset[str]:
+    """The record fields none of these columns (or JSON keys) gives; cached, as every row
+    of a CSV file, and most items of a JSON array, have the same columns."""
+    return frozenset(
+        field
+        for field, names in FIELD_COLUMNS.items()
+        if not any(name in columns for name in names)
+    )
+
+
 def split_impact_key(external_id: str) -> tuple[str, str]:
     """``"acled:UKR12345"`` -> ``("acled", "UKR12345")``; the id itself may contain colons."""
     source, separator, key = external_id.partition(":")
@@ -195,11 +207,7 @@ def _incident(fields: Mapping[str, Any]) -> IncidentRecord:
         description=clean_text(text("description")),
         sources=tuple(_source(f"sources[{n}]", item) for n, item in _items(fields, "sources")),
         assets=tuple(_asset(f"assets[{n}]", item) for n, item in _items(fields, "assets")),
-        absent=frozenset(
-            field
-            for field, columns in FIELD_COLUMNS.items()
-            if not any(column in fields for column in columns)
-        ),
+        absent=absent_fields(frozenset(fields)),
     )
     check_incident(record)
     return record

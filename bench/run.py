@@ -73,6 +73,8 @@ def configure(database_url: str) -> dict[str, str]:
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "API_THROTTLE_ANON": "100000000/minute",
         "API_THROTTLE_PARTNER": "100000000/minute",
+        "API_THROTTLE_ANON_SUSTAINED": "",
+        "API_THROTTLE_PARTNER_SUSTAINED": "",
         "CELERY_BROKER_URL": "",
         "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/14"),
         "LOG_LEVEL": "WARNING",

@@ -1,4 +1,10 @@
-"""Health probes: /healthz (the process answers) and /readyz (database and broker reachable).
+"""Health probes: /healthz (liveness: the process answers) and /readyz (readiness: which
+dependencies answer).
+
+/readyz is 503 only when the database is down, since nothing can be served without it.
+Without the cache the site works uncached (rate limits counted per process), and without the
+broker it serves everything but queueing ingestion work: both are reported as "degraded" with
+a 200, so that a load balancer keeps sending traffic instead of taking the whole site down.
 
 Answered by a middleware placed first, so that probes from the container runtime or a load
 balancer (plain HTTP, any Host header) are neither refused by ALLOWED_HOSTS nor redirected
@@ -14,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
@@ -30,6 +37,16 @@ def database_ready() -> bool:
         return True
     except Exception:  # noqa: BLE001 - any failure means "not ready"
         logger.warning("Readiness: the database is not reachable", exc_info=True)
+        return False
+
+
+def cache_ready() -> bool:
+    """The shared cache answers a read (bounded by the cache's own socket timeout)."""
+    try:
+        caches["default"].get("readyz:probe")
+        return True
+    except Exception:  # noqa: BLE001
+        logger.warning("Readiness: the cache is not reachable", exc_info=True)
         return False
 
 
@@ -66,11 +83,17 @@ def _probe(request: HttpRequest) -> HttpResponse:
     else:
         checks = {
             "database": "ok" if database_ready() else "failed",
+            "cache": "ok" if cache_ready() else "failed",
             "broker": "ok" if broker_ready() else "failed",
         }
-        ready = all(value == "ok" for value in checks.values())
+        if checks["database"] != "ok":
+            status = "unavailable"
+        elif "failed" in checks.values():
+            status = "degraded"
+        else:
+            status = "ok"
         response = JsonResponse(
-            {"status": "ok" if ready else "unavailable", **checks}, status=200 if ready else 503
+            {"status": status, **checks}, status=503 if status == "unavailable" else 200
         )
     response["Cache-Control"] = "no-store"
     return response

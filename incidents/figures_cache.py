@@ -6,6 +6,21 @@ that figures are computed from (an admin edit, a review decision, a deletion, a 
 ingested rows, new boundaries) replaces the token once its transaction commits, so every
 reader computes afresh from then on and replaces the stale entry. Values that depend on
 the clock ("people without power now") are also bounded by ``FIGURES_CACHE_SECONDS``.
+
+Without the cache, figures are computed on every request and nothing is raised (see
+``impact.cache.through_cache``). What a cache outage must not do is hide a change: a write
+during the outage cannot replace the token, and a cache that comes back with its data (a
+hung or partitioned Redis, or one that persists to disk) still holds entries computed
+before the write under the old token. Two things close that:
+
+- A process that saw the cache fail starts a fresh token namespace (a new token) at its
+  next successful contact, before it reads anything. Every web process serving requests
+  during an outage sees it, so in practice the first request after recovery invalidates
+  all entries from before.
+- That cannot cover a writer that alone saw the outage and exited (``manage.py ingest``)
+  or writes rarely (a worker), so every entry expires after ``FIGURES_CACHE_SECONDS``
+  whatever its token: that is the longest a lost invalidation can show. The token itself
+  needs no expiry: an entry older than its own expiry is never served, under any token.
 """
 
 from __future__ import annotations
@@ -13,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -20,11 +36,34 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
+from impact.cache import CacheUnavailable, through_cache
+
 VERSION_KEY = "figures:version"
 T = TypeVar("T")
 
 
+class _Namespace:
+    """Whether this process owes the cache a fresh token (it saw the cache fail)."""
+
+    is_owed = False
+
+
+def _through_cache(operation: str, call: Callable[[], T]) -> T:
+    try:
+        if _Namespace.is_owed:
+            through_cache("start a fresh figures version", _new_version)
+            _Namespace.is_owed = False
+        return through_cache(operation, call)
+    except CacheUnavailable:
+        _Namespace.is_owed = True
+        raise
+
+
 def figures_version() -> str:
+    return _through_cache("read the figures version", _current_version)
+
+
+def _current_version() -> str:
     version = cache.get(VERSION_KEY)
     if version is None:
         version = uuid.uuid4().hex
@@ -38,14 +77,20 @@ def _new_version() -> None:
     cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
 
 
+def _invalidate() -> None:
+    # On failure a fresh token is owed, started at the next successful contact (see above).
+    with suppress(CacheUnavailable):
+        _through_cache("invalidate the figures", _new_version)
+
+
 def figures_changed() -> None:
     """Invalidate every cached figure now and again when the current transaction commits.
 
     The second time matters: a reader between the write and the commit still sees the
     old rows and may cache figures from them under the first new token.
     """
-    _new_version()
-    transaction.on_commit(_new_version)
+    _invalidate()
+    transaction.on_commit(_invalidate)
 
 
 def cached_figures(name: str, params: Any, compute: Callable[[], T]) -> T:
@@ -56,15 +101,22 @@ def cached_figures(name: str, params: Any, compute: Callable[[], T]) -> T:
     """
     digest = hashlib.sha256(repr(params).encode()).hexdigest()[:32]
     key = f"figures:{name}:{digest}"
-    found = cache.get_many([VERSION_KEY, key])
-    version = found.get(VERSION_KEY)
-    if version is None:
-        version = figures_version()
+    try:
+        found = _through_cache("read figures", lambda: cache.get_many([VERSION_KEY, key]))
+        version = found.get(VERSION_KEY)
+        if version is None:
+            version = figures_version()
+    except CacheUnavailable:
+        return compute()
     entry = found.get(key)
     if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == version:
         return entry[1]
     value = compute()
-    cache.set(key, (version, value), timeout=settings.FIGURES_CACHE_SECONDS)
+    with suppress(CacheUnavailable):
+        _through_cache(
+            "store figures",
+            lambda: cache.set(key, (version, value), timeout=settings.FIGURES_CACHE_SECONDS),
+        )
     return value
 
 

@@ -173,6 +173,14 @@ DASHBOARDS_PUBLIC = env.bool("DASHBOARDS_PUBLIC", default=False)
 CACHES = {"default": env.cache_url("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "impact.cache.RedisCache"  # one Redis client per pool
+    # A dead or hung Redis must not stall requests: the cache is only a saving, and every
+    # caller goes on without it (impact.cache.through_cache).
+    _CACHE_TIMEOUT = env.float("CACHE_SOCKET_TIMEOUT", default=0.5)
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": _CACHE_TIMEOUT, "socket_timeout": _CACHE_TIMEOUT}
+    )
+# After a cache error a process goes on without the cache for this long before trying again.
+CACHE_RETRY_SECONDS = env.float("CACHE_RETRY_SECONDS", default=5.0)
 # Figures that depend on the clock ("people without power now") are recomputed at least
 # this often even when no data changed.
 FIGURES_CACHE_SECONDS = env.int("FIGURES_CACHE_SECONDS", default=300)
@@ -254,10 +262,20 @@ REST_FRAMEWORK = {
         "incidents.api.throttling.AnonymousRateThrottle",
         "incidents.api.throttling.PartnerRateThrottle",
     ],
+    # A burst rate and a sustained rate for each kind of caller (an empty value: no limit).
+    # Anonymous callers are counted per address, and many people share one (an office's or
+    # a mobile network's NAT): partners that need more use a key, counted on its own.
     "DEFAULT_THROTTLE_RATES": {
-        "anon": env.str("API_THROTTLE_ANON", default="120/minute"),
-        "partner": env.str("API_THROTTLE_PARTNER", default="1200/minute"),
+        "anon": env.str("API_THROTTLE_ANON", default="600/minute") or None,
+        "anon_sustained": env.str("API_THROTTLE_ANON_SUSTAINED", default="10000/hour") or None,
+        "partner": env.str("API_THROTTLE_PARTNER", default="1200/minute") or None,
+        "partner_sustained": (
+            env.str("API_THROTTLE_PARTNER_SUSTAINED", default="30000/hour") or None
+        ),
     },
+    # The client address is the one the last of AXES_PROXY_COUNT proxies saw; without it,
+    # DRF counts the whole X-Forwarded-For header, which a client can vary at will.
+    "NUM_PROXIES": AXES_IPWARE_PROXY_COUNT,
     "EXCEPTION_HANDLER": "incidents.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }

@@ -17,7 +17,12 @@ CELERY_TASK_ALWAYS_EAGER = True
 # Throttling is tested on its own; the rest of the suite must never hit a rate limit.
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405
-    "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute", "partner": "100000/minute"},
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": "100000/minute",
+        "anon_sustained": None,
+        "partner": "100000/minute",
+        "partner_sustained": None,
+    },
 }
 # Live-server and worker tests open connections from other threads; close them after each
 # request so the test database can be dropped at the end.

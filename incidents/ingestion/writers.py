@@ -188,6 +188,15 @@ class BatchWriter:
                 self.issue(outcome, row, IngestionIssue.Level.WARNING, warning)
             if row.skip_reason:
                 outcome.skipped += 1
+                # Without its values: a feed may skip tens of thousands of rows a run.
+                outcome.issues.append(
+                    IngestionIssue(
+                        run=self.run,
+                        row_number=row.row_number,
+                        level=IngestionIssue.Level.SKIPPED,
+                        reason=_storable(row.skip_reason),
+                    )
+                )
                 continue
             if row.error or row.record is None:
                 outcome.rejected += 1

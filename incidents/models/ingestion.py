@@ -234,11 +234,16 @@ class IngestionRun(models.Model):
 
 
 class IngestionIssue(models.Model):
-    """A row that was rejected, skipped for a reason worth reading, or kept with a warning."""
+    """A row that was rejected, skipped, or kept with a warning.
+
+    A skipped row (one the run was not asked to import, such as an ACLED event of another
+    type) is stored without its values: a feed may skip tens of thousands every run.
+    """
 
     class Level(models.TextChoices):
         REJECTED = "rejected", _("Rejected")
         WARNING = "warning", _("Warning")
+        SKIPPED = "skipped", _("Skipped")
 
     run = models.ForeignKey(
         IngestionRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="issues"

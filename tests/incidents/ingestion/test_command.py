@@ -102,7 +102,13 @@ def test_ingest_only_the_chosen_acled_event_types() -> None:
     assert counts(lines[0]) == (1, 0, 0, 0, 16, 0)
     assert list(Incident.objects.values_list("external_id", flat=True)) == ["UKR12008"]
     assert IngestionRun.objects.get().options == {"acled_event_types": ["Battles"]}
-    assert not IngestionIssue.objects.exists()
+    # The other 16 rows are listed as skipped, with their reason and without their values.
+    issues = IngestionIssue.objects.all()
+    assert {(issue.level, issue.reason) for issue in issues} == {
+        ("skipped", f"event type '{event_type}' not imported")
+        for event_type in ("Explosions/Remote violence", "Violence against civilians", "Protests")
+    }
+    assert [issue.raw for issue in issues] == [{}] * 16
 
 
 @pytest.mark.django_db

@@ -229,7 +229,7 @@ def test_run_executed_again_after_success_does_nothing() -> None:
     assert IngestionRun.objects.values().get(pk=run.pk) == first
     assert first["attempts"] == 1
     assert list(Incident.objects.order_by("pk").values("pk", "updated_at", "status")) == records
-    assert IngestionIssue.objects.count() == issues == 5
+    assert IngestionIssue.objects.count() == issues == 7  # 5 refused or flagged, 2 skipped
 
 
 def test_failed_run_executed_again_stays_failed() -> None:

@@ -179,6 +179,8 @@ def test_url_run_ingests_the_served_rows_and_records_the_url(server, media) -> N
     assert server.hits == ["/acled.csv"]
     assert Incident.objects.filter(external_source="acled", last_ingestion_run=run).count() == 11
     assert sorted(run.issues.values_list("row_number", "level")) == [
+        (10, "skipped"),
+        (11, "skipped"),
         (13, "warning"),
         (14, "rejected"),
         (16, "rejected"),

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from incidents import services
 from incidents.admin.reports import SourceInline
 from incidents.admin.review import ReviewedRecordAdmin, ScopedHistoryAdmin
+from incidents.admin.run_filters import IngestionRunFilter, SourceFilter
 from incidents.models import (
     AttackWave,
     AttackWaveWeapon,
@@ -49,7 +50,7 @@ class NeedsBaselineAdmin(ScopedHistoryAdmin):
         "people_in_need",
         "is_curated",
     ]
-    list_filter = ["external_source", "reference_year"]
+    list_filter = [IngestionRunFilter, SourceFilter, "reference_year"]
     list_select_related = ["region"]
     search_fields = ["region__pcode", "region__name_en", "region__name_uk", "external_source"]
     autocomplete_fields = ["region"]
@@ -137,7 +138,14 @@ class GrainShipmentAdmin(ScopedHistoryAdmin):
         "income_group",
         "is_wfp",
     ]
-    list_filter = ["departure_port", "commodity", "income_group", "is_wfp", "external_source"]
+    list_filter = [
+        IngestionRunFilter,
+        SourceFilter,
+        "departure_port",
+        "commodity",
+        "income_group",
+        "is_wfp",
+    ]
     list_select_related = ["departure_port"]
     search_fields = ["vessel_name", "imo", "destination_country", "commodity", "=voyage_number"]
     # What each table said is the feeds' to keep, not staff's to edit.

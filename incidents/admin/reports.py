@@ -18,6 +18,7 @@ from incidents.admin.review import (
     ReviewedRecordAdmin,
     ScopedHistoryAdmin,
 )
+from incidents.admin.run_filters import IngestionRunFilter, SourceFilter
 from incidents.models import DamagedAsset, Incident, ServiceDisruption, Source
 
 
@@ -86,7 +87,16 @@ class IncidentAdmin(ReviewedRecordAdmin):
         "status",
         "organisation",
     ]
-    list_filter = ["status", "incident_type", "region", "occurred_on", "organisation"]
+    # Run and source first: a run's page links here, and the reader sees what is applied.
+    list_filter = [
+        IngestionRunFilter,
+        SourceFilter,
+        "status",
+        "incident_type",
+        "region",
+        "occurred_on",
+        "organisation",
+    ]
     list_select_related = ["region", "organisation"]
     search_fields = ["settlement", "description", "external_id", "region__name_en", "=public_id"]
     date_hierarchy = "occurred_on"

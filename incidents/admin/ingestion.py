@@ -4,31 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from incidents import services as record_services
+from incidents.admin import run_page
 from incidents.admin.review import HTTPS_URL_FIELDS
+from incidents.admin.upload_form import UploadForm
 from incidents.ingestion import services
+from incidents.ingestion.parsers.detect import Detection
 from incidents.models import Feed, IngestionIssue, IngestionRun
-from incidents.models.ingestion import RECORD_STATUS_CHOICES
+from incidents.selectors import ingestion_runs
 from incidents.tasks import ingestion_run_execute_task, run_verification_execute_task
-
-ISSUES_SHOWN = 25
-
-
-def _issues_link(run: IngestionRun, text: str) -> str:
-    url = reverse("admin:incidents_ingestionissue_changelist") + f"?run__id__exact={run.pk}"
-    return format_html('<a href="{}">{}</a>', url, text)
 
 
 @admin.register(Feed)
@@ -69,31 +64,11 @@ class FeedAdmin(admin.ModelAdmin):
             self.message_user(request, f"{feed}: ingestion queued.", messages.SUCCESS)
 
 
-class UploadForm(forms.ModelForm):
-    """Upload a file and ingest it like a feed would."""
-
-    file = forms.FileField(label=_("File"))
-
-    class Meta:
-        model = IngestionRun
-        fields = ["format", "feed", "external_source", "record_status", "organisation"]
-        help_texts = {
-            "external_source": _("Names the records' source, e.g. 'acled'; default by format."),
-        }
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["external_source"].required = False
-        self.fields["record_status"] = forms.ChoiceField(
-            label=_("Status of new records"),
-            choices=RECORD_STATUS_CHOICES,
-        )
-
-
 @admin.register(IngestionRun)
 class IngestionRunAdmin(admin.ModelAdmin):
     list_display = [
         "created_at",
+        "name",
         "feed",
         "format",
         "status",
@@ -110,10 +85,37 @@ class IngestionRunAdmin(admin.ModelAdmin):
     list_select_related = ["feed"]
     search_fields = ["location", "error", "=public_id"]
     date_hierarchy = "created_at"
+    fieldsets = [
+        (None, {"fields": ["status", "progress", "error", "written_records", "review_progress"]}),
+        (
+            _("What was read"),
+            {
+                "fields": [
+                    "location",
+                    "payload",
+                    ("format", "options"),
+                    ("feed", "external_source"),
+                    ("record_status", "organisation"),
+                ]
+            },
+        ),
+        (
+            _("When and by whom"),
+            {
+                "fields": [
+                    ("trigger", "triggered_by"),
+                    ("created_at", "started_at"),
+                    ("heartbeat_at", "finished_at"),
+                    ("attempts", "public_id"),
+                ]
+            },
+        ),
+    ]
     readonly_fields = [
         "public_id",
         "feed",
         "format",
+        "options",
         "external_source",
         "location",
         "payload",
@@ -122,18 +124,17 @@ class IngestionRunAdmin(admin.ModelAdmin):
         "trigger",
         "triggered_by",
         "status",
+        "progress",
         "error",
         "attempts",
         "created_at",
         "started_at",
         "heartbeat_at",
         "finished_at",
-        "summary",
-        "issues_preview",
+        "written_records",
         "review_progress",
     ]
     change_form_template = "admin/incidents/ingestionrun/change_form.html"
-    exclude = ["options", "rows_seen", "created", "updated", "unchanged", "rejected"]
 
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
@@ -142,10 +143,14 @@ class IngestionRunAdmin(admin.ModelAdmin):
             kwargs["form"] = UploadForm
         return super().get_form(request, obj, change, **kwargs)
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
-            return ["file", "format", "feed", "external_source", "record_status", "organisation"]
-        return self.readonly_fields
+            fields = ["file", "format", "sheet", "feed", "external_source", "record_status"]
+            return [(None, {"fields": [*fields, "organisation"]})]
+        if not obj.error:
+            first = [name for name in self.fieldsets[0][1]["fields"] if name != "error"]
+            return [(None, {"fields": first}), *self.fieldsets[1:]]
+        return self.fieldsets
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.readonly_fields if obj is not None else []
@@ -158,6 +163,7 @@ class IngestionRunAdmin(admin.ModelAdmin):
             trigger=IngestionRun.Trigger.UPLOAD,
             feed=form.cleaned_data["feed"],
             external_source=form.cleaned_data["external_source"],
+            options=form.options,
             record_status=form.cleaned_data["record_status"],
             organisation=form.cleaned_data["organisation"],
             by=request.user,
@@ -165,6 +171,33 @@ class IngestionRunAdmin(admin.ModelAdmin):
         )
         ingestion_run_execute_task.delay_on_commit(run.pk)
         obj.pk, obj.public_id = run.pk, run.public_id
+        self._report_uploaded(request, run, form.detection)
+
+    def _report_uploaded(
+        self, request: HttpRequest, run: IngestionRun, detection: Detection | None
+    ) -> None:
+        url = reverse("admin:incidents_ingestionrun_change", args=[run.pk])
+        message = format_html(
+            gettext(
+                "“{name}” is uploaded and queued: a worker will ingest it as {format} shortly. "
+                '{recognised}<a href="{url}">The run\'s page</a> shows how far it has got, '
+                "the rows it refused and the records it wrote."
+            ),
+            name=run.location,
+            format=run.get_format_display(),
+            recognised=f"{detection.reason} " if detection is not None else "",
+            url=url,
+        )
+        self.message_user(request, message, messages.SUCCESS)
+
+    def response_add(
+        self, request: HttpRequest, obj: Any, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        # The message was given by save_model: the default one would name the empty form
+        # instance ("from  (Queued)").
+        if "_addanother" in request.POST:
+            return HttpResponseRedirect(request.path)
+        return HttpResponseRedirect(reverse("admin:incidents_ingestionrun_change", args=[obj.pk]))
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -172,30 +205,17 @@ class IngestionRunAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return bool(request.user.is_superuser)
 
-    @admin.display(description=_("summary"))
-    def summary(self, run: IngestionRun) -> str:
-        return run.summary
+    @admin.display(description=_("file or URL"), ordering="location")
+    def name(self, run: IngestionRun) -> str:
+        return ingestion_runs.run_label(run).rsplit(", ", 1)[0]
 
-    @admin.display(description=_("rows refused or flagged"))
-    def issues_preview(self, run: IngestionRun) -> str:
-        issues = list(run.issues.all()[:ISSUES_SHOWN])
-        if not issues:
-            return "-"
-        rows = format_html_join(
-            "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
-            ((i.row_number, i.get_level_display(), i.reason, i.raw) for i in issues),
-        )
-        total = run.issues.count()
-        link = _issues_link(run, _("all %(count)d issues") % {"count": total})
-        header = format_html(
-            "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
-            _("Row"),
-            _("Level"),
-            _("Reason"),
-            _("Values"),
-        )
-        return format_html("<table>{}{}</table>{}", header, rows, link)
+    @admin.display(description=_("progress"))
+    def progress(self, run: IngestionRun) -> str:
+        return run_page.progress_html(run)
+
+    @admin.display(description=_("records"))
+    def written_records(self, run: IngestionRun) -> str:
+        return run_page.written_records_html(run)
 
     @admin.display(description=_("review"))
     def review_progress(self, run: IngestionRun) -> str:
@@ -238,6 +258,7 @@ class IngestionRunAdmin(admin.ModelAdmin):
                 and not context["is_verifying"]
                 and record_services.run_records_awaiting_review(run=run) > 0
             )
+            context.update(run_page.page_context(request, run))
         return super().change_view(request, object_id, form_url, context)
 
     def get_urls(self) -> list[URLPattern]:
@@ -304,11 +325,21 @@ class IngestionRunAdmin(admin.ModelAdmin):
 
 @admin.register(IngestionIssue)
 class IngestionIssueAdmin(admin.ModelAdmin):
-    list_display = ["run", "row_number", "level", "reason", "raw"]
+    list_display = ["row_number", "level", "reason", "values_as_read", "run_link"]
     list_filter = ["level", "run__feed"]
     list_select_related = ["run", "run__feed"]
     search_fields = ["reason"]
-    readonly_fields = ["run", "row_number", "level", "reason", "raw"]
+    fields = ["run", "row_number", "level", "reason", "values_as_read"]
+    readonly_fields = ["run", "row_number", "level", "reason", "values_as_read"]
+
+    @admin.display(description=_("run"), ordering="run")
+    def run_link(self, issue: IngestionIssue) -> str:
+        url = reverse("admin:incidents_ingestionrun_change", args=[issue.run_id])
+        return format_html('<a href="{}">{}</a>', url, ingestion_runs.run_label(issue.run))
+
+    @admin.display(description=_("values as read"))
+    def values_as_read(self, issue: IngestionIssue) -> str:
+        return run_page.values_html(ingestion_runs.issue_row(issue))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -21,6 +21,10 @@ pytestmark = pytest.mark.django_db
 
 ACLED_BYTES = (PAYLOADS / "acled_export.csv").read_bytes()
 ACLED_SUMMARY = "created=11 updated=0 unchanged=0 rejected=4 skipped=2 warnings=1"
+ACLED_SKIPPED = [
+    (10, "skipped", "event type 'Battles' not imported"),
+    (11, "skipped", "event type 'Protests' not imported"),
+]
 ACLED_ISSUES = [
     (13, "warning", "'Black Sea' is not a region; kept without a region"),
     (14, "rejected", "region: 'Atlantis' is not a known region"),
@@ -225,9 +229,9 @@ def test_upload_creates_and_executes_a_run(
 
     response = upload(client, django_capture_on_commit_callbacks)
 
-    assert response.status_code == 302
-    assert response["Location"] == admin_url("ingestionrun", "changelist")
     run = IngestionRun.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == admin_url("ingestionrun", "change", run.pk)
     assert (run.trigger, run.triggered_by, run.format, run.external_source) == (
         "upload",
         verifier,
@@ -244,7 +248,10 @@ def test_upload_creates_and_executes_a_run(
     assert run.payload.name == f"ingestion/{run.public_id}-acled_export.csv"
     assert (media / run.payload.name).read_bytes() == ACLED_BYTES
     assert run.summary.startswith(ACLED_SUMMARY + " rows/s=")
-    assert list(run.issues.values_list("row_number", "level", "reason")) == ACLED_ISSUES
+    issues = list(run.issues.values_list("row_number", "level", "reason"))
+    assert issues == sorted(ACLED_SKIPPED + ACLED_ISSUES)
+    # Skipped rows are listed without their values: a feed may skip thousands a run.
+    assert [issue.raw for issue in run.issues.filter(level="skipped")] == [{}, {}]
     assert Incident.objects.filter(external_source="acled", status="submitted").count() == 11
 
 
@@ -306,7 +313,7 @@ def test_upload_form_requires_a_file(client, verifier, django_capture_on_commit_
     assert not IngestionRun.objects.exists()
 
 
-def test_run_page_shows_the_summary_and_the_refused_rows(
+def test_run_page_shows_the_counters_and_the_refused_rows(
     client, verifier, django_capture_on_commit_callbacks
 ) -> None:
     client.force_login(verifier)
@@ -317,15 +324,17 @@ def test_run_page_shows_the_summary_and_the_refused_rows(
 
     assert response.status_code == 200
     content = page(response)
-    assert run.summary in content
-    for row_number, _level, reason in ACLED_ISSUES:
-        assert f"<tr><td>{row_number}</td>" in content
-        assert reason in content
+    assert [(row.row_number, row.level, row.reason) for row in response.context["issue_rows"]] == (
+        ACLED_ISSUES
+    )
+    for count, label in [(17, "rows read"), (11, "created"), (4, "refused"), (2, "skipped")]:
+        assert f'<span class="run-count">{count}</span> {label}' in content
     issues_url = admin_url("ingestionissue", "changelist") + f"?run__id__exact={run.pk}"
-    assert f'<a href="{issues_url}">all 5 issues</a>' in content
-    # Read-only: no form field to change the run, no save button.
+    assert f'<a href="{issues_url}">search and filter them in the issue list</a>' in content
+    # Read-only: no form field to change the run, no save button, no refresh once finished.
     assert 'name="_save"' not in content
     assert 'name="status"' not in content
+    assert 'http-equiv="refresh"' not in content
 
 
 def test_issue_changelist_filtered_by_run_lists_its_issues(
@@ -343,7 +352,7 @@ def test_issue_changelist_filtered_by_run_lists_its_issues(
 
     assert response.status_code == 200
     listed = list(response.context["cl"].result_list)
-    assert [(i.row_number, i.level, i.reason) for i in listed] == ACLED_ISSUES
+    assert [(i.row_number, i.level, i.reason) for i in listed] == ACLED_SKIPPED + ACLED_ISSUES
     assert {issue.run_id for issue in listed} == {acled_run.pk}
     assert other_issues > 0
     content = page(response)

@@ -9,6 +9,8 @@ from django.views.generic import TemplateView
 admin.site.site_header = "Impact"
 admin.site.site_title = _("Impact staff")
 admin.site.index_title = _("Reports, review and reference data")
+# A database outage met outside a view is a 503 too (see impact.database_outage).
+handler500 = "impact.database_outage.server_error"
 
 
 def no_favicon(request: HttpRequest) -> HttpResponse:

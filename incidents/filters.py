@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import django_filters
+from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
@@ -57,6 +58,20 @@ class BoundedDateFilter(django_filters.DateFilter):
         super().__init__(**kwargs)
 
 
+class OrderedPeriodForm(forms.Form):
+    """A period whose end comes before its start is a 400 naming both ends, not an empty
+    list that reads as "nothing happened"."""
+
+    periods = (("date_from", "date_to"), ("started_from", "started_to"))
+
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
+        for start, end in self.periods:
+            if cleaned.get(start) and cleaned.get(end) and cleaned[start] > cleaned[end]:
+                self.add_error(end, _("Must not be before %(start)s.") % {"start": start})
+        return cleaned
+
+
 class RegionCodeFilter(django_filters.CharFilter):
     def __init__(self, field: str = "region", **kwargs) -> None:  # type: ignore[no-untyped-def]
         kwargs.setdefault(
@@ -99,6 +114,7 @@ class IncidentFilter(ReviewedFilterSet):
 
     class Meta:
         model = Incident
+        form = OrderedPeriodForm
         fields = ["date_from", "date_to", "region", "type", "status", "updated_since"]
 
 
@@ -113,6 +129,7 @@ class ServiceDisruptionFilter(ReviewedFilterSet):
 
     class Meta:
         model = ServiceDisruption
+        form = OrderedPeriodForm
         fields = ["service", "region", "status", "started_from", "started_to", "is_ongoing"]
 
 
@@ -141,6 +158,7 @@ class GrainDisruptionFilter(ReviewedFilterSet):
 
     class Meta:
         model = GrainDisruption
+        form = OrderedPeriodForm
         fields = ["disruption_type", "port", "status", "date_from", "date_to", "updated_since"]
 
 
@@ -172,4 +190,5 @@ class GrainShipmentFilter(UpdatedSinceFilterSet):
 
     class Meta:
         model = GrainShipment
+        form = OrderedPeriodForm
         fields = ["port", "commodity", "income_group", "is_wfp", "date_from", "date_to"]

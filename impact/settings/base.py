@@ -286,6 +286,10 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": AXES_IPWARE_PROXY_COUNT,
     "EXCEPTION_HANDLER": "incidents.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # ?format= wins over the Accept header (GIS tools send one that names no export format).
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "incidents.api.negotiation.FormatFirstNegotiation",
+    # Bodies are JSON, bounded in depth (writes nest their sources).
+    "DEFAULT_PARSER_CLASSES": ["incidents.api.bodies.BoundedJSONParser"],
 }
 # The deepest ?offset= a list accepts; further pages are reached through the cursor in each
 # page's next link, which costs the same at any depth.
@@ -304,6 +308,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "incidents.api.schema.describe_exports",
+        "incidents.api.schema.describe_errors",
+        "incidents.api.schema.describe_links",
     ],
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {

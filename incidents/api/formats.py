@@ -1,7 +1,12 @@
 """CSV, HXL-tagged CSV and GeoJSON, streamed row by row from the filtered queryset.
 
-The renderers exist for content negotiation (``Accept`` or ``?format=``); list exports do
-not go through them but stream (see ``ExportableListMixin``), so memory stays flat.
+List exports do not go through the renderers but stream (see ``exporting``), so memory
+stays flat; the renderers write a detail, the aggregates (``needs/``, ``summary/``) and
+whatever else a view hands them, of any shape.
+
+GeoJSON properties are the row's fields with coordinates as numbers, and
+``geometry_missing_reason`` (null when there is a geometry): ``region_only`` for a record
+placed by its region alone, ``no_coordinates`` otherwise.
 """
 
 from __future__ import annotations
@@ -16,41 +21,7 @@ from typing import Any
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.utils.encoders import JSONEncoder
 
-# HXL hashtags of exported fields; fields without one get an empty hashtag cell, which
-# the HXL standard allows. Only core tags, with attributes where a column needs them.
-HXL_TAGS = {
-    "id": "#meta+id",
-    "external_source": "#meta+source+external",
-    "external_id": "#meta+id+external",
-    "occurred_on": "#date+occurred",
-    "occurred_at": "#date+occurred+time",
-    "date_precision": "#meta+precision+date",
-    "region": "#adm1+code",
-    "settlement": "#loc+name",
-    "latitude": "#geo+lat",
-    "longitude": "#geo+lon",
-    "location_precision": "#meta+precision+location",
-    "incident_type": "#event+type",
-    "weapons_launched": "#indicator+weapons+launched+num",
-    "weapons_intercepted": "#indicator+weapons+intercepted+num",
-    "killed": "#affected+killed",
-    "injured": "#affected+injured",
-    "children_killed": "#affected+killed+children",
-    "children_injured": "#affected+injured+children",
-    "description": "#description",
-    "status": "#status",
-    "organisation": "#org+name",
-    "verified_at": "#date+verified",
-    "updated_at": "#date+updated",
-    "service": "#service+type",
-    "facility": "#loc+facility+name",
-    "incident": "#meta+id+incident",
-    "people_affected": "#affected+num",
-    "households_affected": "#affected+hh+num",
-    "started_at": "#date+start",
-    "restored_at": "#date+end",
-}
-
+from incidents.api.hxl import COMMON, hxl_tag, tags_for
 
 CHUNK_CHARACTERS = 64 * 1024  # streamed exports go out in chunks of about this size
 
@@ -81,13 +52,18 @@ def _cell(value: Any) -> Any:
 
 
 def csv_lines(
-    rows: Iterable[Mapping[str, Any]], fields: Sequence[str], *, hxl: bool = False
+    rows: Iterable[Mapping[str, Any]],
+    fields: Sequence[str],
+    *,
+    hxl: bool = False,
+    tags: Mapping[str, str] | None = None,
 ) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(fields)
     if hxl:
-        writer.writerow([HXL_TAGS.get(name, "") for name in fields])
+        tags = COMMON if tags is None else tags
+        writer.writerow([hxl_tag(name, tags) for name in fields])
     for row in rows:
         writer.writerow([_cell(row.get(name)) for name in fields])
         # Chunks of about 64 KiB: a chunk per row would be a write to the socket per row.
@@ -98,13 +74,25 @@ def csv_lines(
     yield buffer.getvalue()
 
 
+REGION_ONLY = "region_only"
+NO_COORDINATES = "no_coordinates"
+
+
 def _feature(row: Mapping[str, Any]) -> dict[str, Any]:
+    properties = dict(row)
     latitude, longitude = row.get("latitude"), row.get("longitude")
     geometry = None
     if latitude is not None and longitude is not None:
-        # RFC 7946: longitude first.
+        # Numbers, not the decimal strings of JSON lists: GIS tools type a column by its
+        # values. RFC 7946: longitude first.
+        properties["latitude"], properties["longitude"] = float(latitude), float(longitude)
         geometry = {"type": "Point", "coordinates": [float(longitude), float(latitude)]}
-    return {"type": "Feature", "id": row.get("id"), "geometry": geometry, "properties": row}
+        properties["geometry_missing_reason"] = None
+    else:
+        reason = REGION_ONLY if row.get("region") else NO_COORDINATES
+        properties["geometry_missing_reason"] = reason
+    identifier = row.get("id", row.get("pcode"))
+    return {"type": "Feature", "id": identifier, "geometry": geometry, "properties": properties}
 
 
 def geojson_chunks(rows: Iterable[Mapping[str, Any]]) -> Iterator[str]:
@@ -123,6 +111,31 @@ def geojson_chunks(rows: Iterable[Mapping[str, Any]]) -> Iterator[str]:
     yield "".join(parts)
 
 
+def flat_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A mapping's values as columns of their own (``people_without.water``); lists stay
+    whole, as JSON in one cell."""
+    flat: dict[str, Any] = {}
+    for name, value in row.items():
+        if isinstance(value, Mapping):
+            flat.update({f"{name}.{key}": item for key, item in value.items()})
+        else:
+            flat[name] = value
+    return flat
+
+
+def table(data: Any) -> list[dict[str, Any]]:
+    """Rows of whatever a view hands a renderer: a page, a list, one object, or an error's
+    detail (an object, a list of messages or a bare message)."""
+    if isinstance(data, Mapping) and isinstance(data.get("results"), list):
+        data = data["results"]
+    items = data if isinstance(data, list | tuple) else [data]
+    return [
+        flat_row(item) if isinstance(item, Mapping) else {"detail": item}
+        for item in items
+        if item is not None
+    ]
+
+
 class CSVRenderer(BaseRenderer):
     media_type = "text/csv"
     format = "csv"
@@ -130,9 +143,14 @@ class CSVRenderer(BaseRenderer):
     hxl = False
 
     def render(self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None):  # type: ignore[no-untyped-def]
-        rows = data.get("results", [data]) if isinstance(data, dict) else list(data or [])
-        fields = list(rows[0]) if rows else []
-        return "".join(csv_lines(rows, fields, hxl=self.hxl))
+        rows = table(data)
+        fields = list(dict.fromkeys(name for row in rows for name in row))
+        view = (renderer_context or {}).get("view")
+        export = getattr(view, "export_name", None) or getattr(view, "basename", None)
+        response = (renderer_context or {}).get("response")
+        if response is not None and response.status_code < 300:
+            response["Content-Disposition"] = f'attachment; filename="{export or "export"}.csv"'
+        return "".join(csv_lines(rows, fields, hxl=self.hxl, tags=tags_for(export)))
 
 
 class HXLRenderer(CSVRenderer):
@@ -145,7 +163,8 @@ class GeoJSONRenderer(JSONRenderer):
     format = "geojson"
 
     def render(self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None):  # type: ignore[no-untyped-def]
-        if isinstance(data, dict) and "id" in data and "latitude" in data:
+        # A record is a Feature; anything else (a message) is written as it is.
+        if isinstance(data, Mapping) and ("id" in data or "pcode" in data):
             data = _feature(data)
         return super().render(data, accepted_media_type, renderer_context)
 

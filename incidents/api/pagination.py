@@ -37,6 +37,23 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from incidents.figures_cache import FIGURE_MODELS, cached_figures
 
 INVALID_CURSOR = _("Invalid cursor: use the next or previous link of a page as it is.")
+EMPTY_CURSOR = _("Empty cursor: leave cursor out for the first page.")
+NOT_A_NUMBER = _("Must be a whole number of at least %(min)d, such as %(example)d.")
+# The deepest offset the database is asked for, whatever the list: beyond a 64-bit integer
+# the query itself fails.
+MAX_SQL_OFFSET = 10**12
+
+
+def whole_number(request: Request, name: str, *, minimum: int, example: int) -> int | None:
+    """A query parameter as a whole number, None when absent. Anything else (``false``,
+    ``null``, ``2.2e-308``, ``-1``, empty) is a 400 naming it: ignoring a malformed value
+    would answer a different question than the one asked."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < minimum:
+        raise ValidationError({name: [NOT_A_NUMBER % {"min": minimum, "example": example}]})
+    return int(raw)
 
 
 @dataclass(frozen=True)
@@ -166,10 +183,23 @@ class Pagination(LimitOffsetPagination):
     has_before = has_after = False
     by_cursor = False
 
+    def get_limit(self, request: Request) -> int:
+        limit = whole_number(request, self.limit_query_param, minimum=1, example=self.default_limit)
+        return self.default_limit if limit is None else min(limit, self.max_limit)
+
+    def get_offset(self, request: Request) -> int:
+        offset = whole_number(request, self.offset_query_param, minimum=0, example=100) or 0
+        if offset > MAX_SQL_OFFSET:
+            message = _("At most %(max)d.") % {"max": MAX_SQL_OFFSET}
+            raise ValidationError({self.offset_query_param: [message]})
+        return offset
+
     def paginate_queryset(
         self, queryset: Any, request: Request, view: Any = None
     ) -> list[Any] | None:
         cursor = request.query_params.get(self.cursor_query_param)
+        if cursor == "":
+            raise ValidationError({self.cursor_query_param: [EMPTY_CURSOR]})
         self.keyset = Keyset.of(queryset) if isinstance(queryset, QuerySet) else None
         if self.keyset is not None:
             queryset = self.keyset.ordered(queryset)
@@ -264,13 +294,18 @@ class Pagination(LimitOffsetPagination):
         }
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        minimum = {self.limit_query_param: 1, self.offset_query_param: 0}
+        for parameter in parameters:
+            if parameter["name"] in minimum:
+                parameter["schema"] = {**parameter["schema"], "minimum": minimum[parameter["name"]]}
         return [
-            *super().get_schema_operation_parameters(view),
+            *parameters,
             {
                 "name": self.cursor_query_param,
                 "required": False,
                 "in": "query",
                 "description": str(self.cursor_query_description),
-                "schema": {"type": "string"},
+                "schema": {"type": "string", "minLength": 1},
             },
         ]

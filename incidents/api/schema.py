@@ -1,4 +1,5 @@
-"""How the OpenAPI schema describes our authentication."""
+"""What the OpenAPI schema says beyond what drf-spectacular finds: our authentication, the
+shape of exports, the errors every operation may answer, and links between operations."""
 
 from __future__ import annotations
 
@@ -37,6 +38,88 @@ def describe_exports(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         for operation in path.values():
             for response in operation.get("responses", {}).values():
                 _describe_export_content(response.get("content", {}))
+    return result
+
+
+ERROR = {
+    "type": "object",
+    "description": "`detail` with a message, or messages by field name (`non_field_errors` "
+    "for the request as a whole).",
+    "properties": {"detail": {"type": "string"}},
+    "additionalProperties": True,
+}
+# Answers any operation may give, and those only operations with a body may give.
+ERRORS = {
+    "400": "Invalid parameters or body, with messages by field.",
+    "401": "A wrong, expired or revoked API key.",
+    "403": "No permission for this operation or record.",
+    "404": "Not found, not visible to this caller, or an unknown format.",
+    "406": "No format matches the Accept header (name one with ?format=).",
+    "429": "Too many requests; retry after Retry-After seconds.",
+}
+BODY_ERRORS = {
+    "411": "A chunked body: send the body with a Content-Length.",
+    "413": "The body is larger than the accepted size.",
+    "415": "The body is not JSON.",
+}
+RETRY_AFTER = {
+    "Retry-After": {
+        "schema": {"type": "integer"},
+        "description": "Seconds until the rate limit lets requests through again.",
+    }
+}
+
+
+def describe_errors(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """Document the error answers (always JSON, whatever format was asked for), so that
+    generated clients parse them instead of failing on an undocumented status."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            responses = operation.setdefault("responses", {})
+            errors = {**ERRORS, **(BODY_ERRORS if "requestBody" in operation else {})}
+            for status, description in errors.items():
+                if status in responses:
+                    continue
+                responses[status] = {
+                    "description": description,
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                    },
+                }
+                if status == "429":
+                    responses[status]["headers"] = RETRY_AFTER
+    return result
+
+
+# A record's id in a create's answer addresses it for reading and editing.
+RECORD_LINKS = {
+    "/api/v1/incidents/": (
+        "post",
+        "201",
+        "/api/v1/incidents/{id}/",
+        {"get": "Read", "put": "Replace", "patch": "Update"},
+    ),
+}
+
+
+def describe_links(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """OpenAPI links from a created record to the operations on it, for clients and for
+    stateful testing."""
+    paths = result.get("paths", {})
+    for path, (method, status, target, verbs) in RECORD_LINKS.items():
+        response = paths.get(path, {}).get(method, {}).get("responses", {}).get(status)
+        operations = paths.get(target, {})
+        if response is None:
+            continue
+        response["links"] = {
+            f"{verb}Created": {
+                "operationId": operations[method_name]["operationId"],
+                "parameters": {"id": "$response.body#/id"},
+            }
+            for method_name, verb in verbs.items()
+            if method_name in operations
+        }
     return result
 
 

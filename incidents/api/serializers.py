@@ -227,7 +227,8 @@ class AttackWaveSerializer(serializers.ModelSerializer):
 
 class GrainDisruptionSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
-    port = serializers.CharField(source="port.name", read_only=True, default=None)
+    # Null for disruptions at no port (storage inland, the corridor as a whole).
+    port = serializers.CharField(source="port.name", read_only=True, default=None, allow_null=True)
     incident = VisibleIncidentField()
     organisation = serializers.CharField(source="organisation.name", read_only=True, default="")
 
@@ -287,7 +288,7 @@ class FeedSerializer(serializers.ModelSerializer):
 
 class IngestionRunSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
-    feed = serializers.CharField(source="feed.slug", read_only=True, default=None)
+    feed = serializers.CharField(source="feed.slug", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = IngestionRun

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
@@ -29,4 +29,5 @@ urlpatterns = [
     path("needs/", views.NeedsView.as_view(), name="needs"),
     path("summary/", views.SummaryView.as_view(), name="summary"),
     path("", include(router.urls)),
+    re_path(r"", views.NotFoundView.as_view(), name="not-found"),
 ]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
-from django.http import StreamingHttpResponse
-from drf_spectacular.utils import extend_schema
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,15 +17,9 @@ from rest_framework.views import APIView
 from incidents import filters as filtersets
 from incidents import selectors, services
 from incidents.api import serializers
-from incidents.api.formats import (
-    STREAMED,
-    CSVRenderer,
-    GeoJSONRenderer,
-    HXLRenderer,
-    csv_lines,
-    geojson_chunks,
-)
-from incidents.api.rows import row_plan
+from incidents.api.bodies import JSONBodyMixin
+from incidents.api.exporting import ExportableListMixin
+from incidents.api.formats import CSVRenderer, GeoJSONRenderer, HXLRenderer
 from incidents.models import (
     AttackWave,
     DamagedAsset,
@@ -42,7 +36,9 @@ from incidents.models import (
 
 TABLE_RENDERERS = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer, HXLRenderer]
 MAP_RENDERERS = [*TABLE_RENDERERS, GeoJSONRenderer]
-EXPORT_CHUNK = 1000
+# Anyone may read incidents (IncidentPermission): the schema says so, as it does for the
+# views whose permission class drf-spectacular recognises.
+READ_SECURITY: list[dict[str, list[str]]] = [{"PartnerApiKey": []}, {"cookieAuth": []}, {}]
 
 
 class PublicIdLookupMixin:
@@ -50,54 +46,6 @@ class PublicIdLookupMixin:
 
     lookup_field = "public_id"
     lookup_url_kwarg: str | None = "id"
-
-
-class ExportableListMixin:
-    """Lists in CSV, HXL or GeoJSON are streamed from the filtered queryset, unpaginated.
-
-    Flat serializers are read from ``.values()`` rows (see ``rows``), pages and exports
-    alike; the others are serialized from instances.
-    """
-
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
-        export = request.accepted_renderer.format
-        queryset = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
-        serializer_class = self.get_serializer_class()  # type: ignore[attr-defined]
-        plan = row_plan(serializer_class)
-        if plan is not None and not plan.applies_to(queryset):
-            plan = None
-        if export not in STREAMED:
-            if plan is None:
-                return super().list(request, *args, **kwargs)  # type: ignore[misc]
-            page = self.paginate_queryset(plan.values(queryset))  # type: ignore[attr-defined]
-            if page is None:
-                return Response(list(plan.represent_all(plan.values(queryset))))
-            return self.get_paginated_response(list(plan.represent_all(page)))  # type: ignore[attr-defined]
-        if plan is not None:
-            rows = plan.represent_all(plan.values(queryset).iterator(chunk_size=EXPORT_CHUNK))
-        else:
-            rows = _serialized_rows(serializer_class, queryset)
-        if export == "geojson":
-            body = geojson_chunks(rows)
-        else:
-            body = csv_lines(rows, list(serializer_class().fields), hxl=export == "hxl")
-        response = StreamingHttpResponse(body, content_type=f"{STREAMED[export]}; charset=utf-8")
-        name = f"{self.basename}.{'geojson' if export == 'geojson' else 'csv'}"  # type: ignore[attr-defined]
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
-
-
-def _serialized_rows(serializer_class: Any, queryset: QuerySet) -> Any:
-    """Rows one chunk at a time through one list serializer: building a serializer (and
-    deep-copying its fields) per row cost more than the row itself."""
-    chunk: list[Any] = []
-    for row in queryset.iterator(chunk_size=EXPORT_CHUNK):
-        chunk.append(row)
-        if len(chunk) == EXPORT_CHUNK:
-            yield from serializer_class(chunk, many=True).data
-            chunk = []
-    if chunk:
-        yield from serializer_class(chunk, many=True).data
 
 
 class IncidentPermission(permissions.BasePermission):
@@ -118,7 +66,12 @@ class IncidentPermission(permissions.BasePermission):
         return services.can_edit_record(user=request.user, record=obj)
 
 
+@extend_schema_view(
+    list=extend_schema(auth=READ_SECURITY),  # type: ignore[arg-type]
+    retrieve=extend_schema(auth=READ_SECURITY),  # type: ignore[arg-type]
+)
 class IncidentViewSet(
+    JSONBodyMixin,
     PublicIdLookupMixin,
     ExportableListMixin,
     mixins.CreateModelMixin,
@@ -327,11 +280,15 @@ class IngestionRunViewSet(PublicIdLookupMixin, viewsets.ReadOnlyModelViewSet):
 
 
 def _period(request: Request) -> selectors.Period:
+    empty = sorted(name for name, value in request.query_params.items() if value == "")
+    if empty:
+        message = _("Give a value, or leave the parameter out.")
+        raise ValidationError({name: [message] for name in empty})
     serializer = serializers.PeriodSerializer(data=request.query_params)
     serializer.is_valid(raise_exception=True)
     unknown = sorted(set(request.query_params) - set(serializer.fields) - {"format"})
     if unknown:
-        raise ValidationError({name: ["Unknown filter."] for name in unknown})
+        raise ValidationError({name: [_("Unknown filter.")] for name in unknown})
     return selectors.Period(**serializer.validated_data)
 
 
@@ -340,6 +297,8 @@ class NeedsView(APIView):
     service now, damaged homes and facilities; verified records only."""
 
     permission_classes = [permissions.AllowAny]
+    renderer_classes = TABLE_RENDERERS
+    export_name = "needs"
 
     @extend_schema(
         parameters=[serializers.PeriodSerializer],
@@ -354,6 +313,8 @@ class SummaryView(APIView):
     """National totals for the same period, and grain exported by port and month."""
 
     permission_classes = [permissions.AllowAny]
+    renderer_classes = TABLE_RENDERERS
+    export_name = "summary"
 
     @extend_schema(
         parameters=[serializers.PeriodSerializer], responses=serializers.NationalSummarySerializer
@@ -361,3 +322,16 @@ class SummaryView(APIView):
     def get(self, request: Request) -> Response:
         summary = selectors.national_summary(period=_period(request))
         return Response(serializers.NationalSummarySerializer(summary).data)
+
+
+@extend_schema(exclude=True)
+class NotFoundView(APIView):
+    """Any other address under the API: a JSON 404 like the API's own, not Django's HTML
+    page (an id with a dot or a slash in it matches no route)."""
+
+    permission_classes = [permissions.AllowAny]
+    renderer_classes = [JSONRenderer]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        raise NotFound

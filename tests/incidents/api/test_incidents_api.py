@@ -293,7 +293,8 @@ def test_oversized_request_bodies_are_refused(partner_a, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
     payload = {"occurred_on": "2023-08-15", "incident_type": "other", "description": "x" * 20_000}
     response = partner_a.post(URL, payload, format="json")
-    assert response.status_code in (400, 413)
+    assert response.status_code == 413
+    assert response.json() == {"detail": "The request body is larger than 10000 bytes."}
     assert Incident.objects.count() == 0
 
 

@@ -8,8 +8,9 @@ host, no error text). Programming errors (IntegrityError, ProgrammingError, ...)
 The middleware answers for errors raised by views (DRF passes errors it does not know
 on); ``server_error``, the project's handler500, answers for those raised elsewhere, such
 as a middleware saving the session. A streamed response (an export) reads the database
-only once the server sends it, after every handler has returned: the middleware asks the
-database first (one ``SELECT 1``), since a failure after that point can only cut the
+only once the server sends it, after every handler has returned: the middleware makes sure
+of the connection first (Django's own health check, which the export's first query would
+run anyway, so it costs nothing), since a failure after that point can only cut the
 response short, and the server would answer its own HTML 500 before the first byte.
 Nothing here holds state: once the database answers again, so does every page (persistent
 connections are checked before reuse, CONN_HEALTH_CHECKS).
@@ -60,8 +61,8 @@ class DatabaseOutageMiddleware:
         # Static files (whitenoise's file responses) need no database.
         if response.streaming and not isinstance(response, FileResponse):
             try:
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT 1")
+                connection.close_if_health_check_failed()
+                connection.ensure_connection()
             except (OperationalError, InterfaceError) as error:
                 response.close()
                 return self.process_exception(request, error) or response

@@ -10,8 +10,8 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 
+from incidents.limits import held_within_bounds
 from incidents.models import (
-    AcceptedDateValidator,
     DamagedAsset,
     GrainDisruption,
     GrainShipment,
@@ -50,12 +50,12 @@ class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
 
 
 class BoundedDateFilter(django_filters.DateFilter):
-    """A date within the accepted bounds (``incidents.limits``): one outside them is a 400
-    naming the bounds, not a period no record can fall in."""
+    """A period's edge held within the accepted dates (``incidents.limits``). Records lie
+    within them, so a period reaching beyond (a partner asking "up to the end of the
+    year") is narrowed to them rather than refused; what it returns is the same."""
 
-    def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        kwargs.setdefault("validators", [AcceptedDateValidator()])
-        super().__init__(**kwargs)
+    def filter(self, qs: QuerySet, value: dt.date | None) -> QuerySet:
+        return super().filter(qs, held_within_bounds(value) if value else value)
 
 
 class OrderedPeriodForm(forms.Form):

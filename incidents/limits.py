@@ -39,6 +39,22 @@ def date_out_of_bounds(day: dt.date, today: dt.date | None = None) -> str | None
     return None
 
 
+def held_within_bounds(day: dt.date, today: dt.date | None = None) -> dt.date:
+    """``day`` moved into the accepted bounds. For a period asked of the data (not a record's
+    date): no record lies outside them, so a period reaching beyond asks for nothing more,
+    and its edges stay far from the calendar's."""
+    return min(max(day, EARLIEST_DATE), latest_date(today))
+
+
+def moment_within_bounds(moment: dt.datetime) -> dt.datetime:
+    """A moment moved into the accepted bounds (their first and last Kyiv midnights)."""
+    day = _kyiv_date(moment)
+    if EARLIEST_DATE <= day <= latest_date():
+        return moment
+    bound = held_within_bounds(day)
+    return dt.datetime.combine(bound, dt.time.min, tzinfo=KYIV)
+
+
 def _kyiv_date(moment: dt.datetime) -> dt.date:
     if moment.tzinfo is None:
         return moment.date()

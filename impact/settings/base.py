@@ -223,12 +223,14 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _BROKER_DIR = VAR_DIR / "celery"
     # The file-system transport expects its folders to exist.
-    for _folder in ("messages", "processed"):
+    for _folder in ("messages", "processed", "control"):
         (_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS |= {
         "data_folder_in": str(_BROKER_DIR / "messages"),
         "data_folder_out": str(_BROKER_DIR / "messages"),
         "processed_folder": str(_BROKER_DIR / "processed"),
+        # Else kombu keeps its exchange table in ./control, wherever the process started.
+        "control_folder": str(_BROKER_DIR / "control"),
         "store_processed": False,
     }
 CELERY_BEAT_SCHEDULE = {

@@ -6,6 +6,7 @@ identified by their public UUID. Writes go through an input serializer, then a s
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Q
@@ -14,8 +15,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from incidents.limits import held_within_bounds, moment_within_bounds
 from incidents.models import (
-    AcceptedDateValidator,
     AttackWave,
     AttackWaveWeapon,
     DamagedAsset,
@@ -318,23 +319,29 @@ class IngestionRunSerializer(serializers.ModelSerializer):
 class PeriodSerializer(serializers.Serializer):
     """The period of an aggregate: incidents between two dates, outages at a moment."""
 
-    # Bounded like the records' dates: a period beyond them would hold nothing, and its
-    # edges must stay far from the calendar's (the day after, the next month).
+    # Held within the records' dates: a period beyond them holds nothing more, and its
+    # edges must stay far from the calendar's (the day after, the next month). A period
+    # reaching beyond is narrowed, not refused: "up to the end of the year" is a fair ask.
     date_from = serializers.DateField(
-        required=False,
-        help_text=_("Incidents on or after (from 2014-01-01)."),
-        validators=[AcceptedDateValidator()],
+        required=False, help_text=_("Incidents on or after (held from 2014-01-01).")
     )
     date_to = serializers.DateField(
         required=False,
-        help_text=_("Incidents on or before (at most today in Kyiv plus a day)."),
-        validators=[AcceptedDateValidator()],
+        help_text=_("Incidents on or before (held to at most today in Kyiv plus a day)."),
     )
     as_of = serializers.DateTimeField(
         required=False,
         help_text=_("Count people without services at this moment (default now)."),
-        validators=[AcceptedDateValidator()],
     )
+
+    def validate_date_from(self, value: dt.date) -> dt.date:
+        return held_within_bounds(value)
+
+    def validate_date_to(self, value: dt.date) -> dt.date:
+        return held_within_bounds(value)
+
+    def validate_as_of(self, value: dt.datetime) -> dt.datetime:
+        return moment_within_bounds(value)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if (

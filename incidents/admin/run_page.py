@@ -63,6 +63,16 @@ def progress_html(run: IngestionRun) -> str:
         note = gettext(
             "Reading the file; last progress at %(time)s. This page refreshes itself."
         ) % {"time": f"{timezone.localtime(moved):%H:%M:%S}" if moved else "-"}
+    elif run.status == IngestionRun.Status.FAILED and run.rows_seen == 0:
+        note = gettext(
+            "Nothing was written: a payload that fails as a whole changes no record. Fix the "
+            "file as the error says and upload it again."
+        )
+    elif run.status == IngestionRun.Status.FAILED:
+        note = gettext(
+            "The run stopped after %(rows)s rows; what it wrote until then stays. A new run "
+            "of the same file completes it (rows already written count as unchanged)."
+        ) % {"rows": number_format(run.rows_seen, force_grouping=True)}
     elif run.rows_per_second:
         note = gettext("%(seconds)s s, %(rate)s rows a second.") % {
             "seconds": number_format(run.seconds, 1),

@@ -231,8 +231,8 @@ def records_written_by_run(queryset: QuerySet, *, run: IngestionRun, change: str
     """The records of ``queryset`` the run created or changed, or last wrote."""
     if change == "last":
         return queryset.filter(last_ingestion_run=run)
-    history_type = "+" if change == "created" else "~"
-    ids = _history_of_run(queryset.model, run).filter(history_type=history_type).values("id")
+    types = {"created": ["+"], "changed": ["~"]}.get(change, ["+", "~"])
+    ids = _history_of_run(queryset.model, run).filter(history_type__in=types).values("id")
     return queryset.filter(pk__in=ids)
 
 

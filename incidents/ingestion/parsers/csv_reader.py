@@ -66,9 +66,14 @@ def iter_csv_rows(stream: BinaryIO) -> Iterator[CsvRow]:
                 widths.see(line_number, cells)
                 yield line_number, cells
     except UnicodeDecodeError as error:
+        if error.reason == "unexpected end of data":
+            raise FormatError(
+                "the file ends inside a character (a UTF-8 character is cut in two): it "
+                "looks cut short"
+            ) from None
         raise FormatError(
             f"the file is not UTF-8 text (near line {reader.line_num + 1}: {error.reason}); "
-            "save it as UTF-8, or it was cut short inside a character"
+            "save it as UTF-8"
         ) from None
     except csv.Error as error:
         ending = " (the file ends inside a quoted cell: it looks cut short)"

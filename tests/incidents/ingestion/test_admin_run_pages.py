@@ -209,7 +209,7 @@ def test_workbook_upload_reads_the_named_sheet(
         ("queued", True, "Waiting for a worker to start it."),
         ("running", True, "Reading the file; last progress at"),
         ("succeeded", False, "0.5 s, 24,000 rows a second."),
-        ("failed", False, ""),
+        ("failed", False, "The run stopped after 12,000 rows; what it wrote until then stays."),
     ],
 )
 def test_run_page_shows_progress_and_refreshes_while_the_run_works(
@@ -236,6 +236,19 @@ def test_run_page_shows_progress_and_refreshes_while_the_run_works(
     assert '<span class="run-count">7,000</span> created' in content
     assert '<span class="run-count">4,995</span> skipped' in content
     assert note in content
+
+
+def test_a_run_that_failed_as_a_whole_says_nothing_was_written(client, analyst) -> None:
+    now = timezone.now()
+    run = make_run(
+        status="failed", error="the file ends inside a value", started_at=now, finished_at=now
+    )
+    client.force_login(analyst)
+
+    content = page(client.get(admin_url("ingestionrun", "change", run.pk)))
+
+    assert "the file ends inside a value" in content
+    assert "Nothing was written: a payload that fails as a whole changes no record." in content
 
 
 # -- refused and skipped rows -----------------------------------------------------------------
@@ -364,6 +377,7 @@ def test_run_links_to_the_records_it_created_and_changed(
     all_ids = set(Incident.objects.values_list("pk", flat=True))
     assert changelist_ids(client, "incident", {"ingestion_run": f"{first.pk}:created"}) == all_ids
     assert changelist_ids(client, "incident", {"ingestion_run": f"{first.pk}:changed"}) == set()
+    assert changelist_ids(client, "incident", {"ingestion_run": str(first.pk)}) == all_ids
     assert changelist_ids(client, "incident", {"ingestion_run": str(second.pk)}) == {edited.pk}
     assert changelist_ids(client, "incident", {"ingestion_run": f"{second.pk}:last"}) == {edited.pk}
     assert changelist_ids(client, "incident", {"ingestion_run": f"{first.pk}:last"}) == (

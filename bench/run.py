@@ -134,7 +134,7 @@ def add_outages() -> int:
     """One outage per five incidents, caused by them: most restored within three days."""
     from django.db import connection
 
-    from incidents.outage_figures import rebuild_outage_figures
+    from incidents.figures.outages import rebuild_outage_figures
 
     with connection.cursor() as cursor:
         cursor.execute(

@@ -1,6 +1,6 @@
 """Dashboard pages: selectors compute, chart functions draw, these views only wire them.
 
-What a page computes is cached (see ``incidents.figures_cache``) per filter and language,
+What a page computes is cached (see ``incidents.figures.cache``) per filter and language,
 and recomputed as soon as any record behind it changes.
 """
 
@@ -29,7 +29,7 @@ from dashboards.grain import exports_chart, grain_overview, share_chart
 from dashboards.severity import LEVEL_NAMES, SECTORS
 from incidents.api.formats import spreadsheet_safe
 from incidents.boundaries import GEOBOUNDARIES_ATTRIBUTION
-from incidents.figures_cache import cached_figures
+from incidents.figures.cache import cached_figures
 from incidents.models import Region, ServiceDisruption
 from incidents.selectors import Period, needs_and_summary
 from incidents.services import user_sees_all_organisations

@@ -9,10 +9,9 @@ class IncidentsConfig(AppConfig):
     verbose_name = _("Incidents and impact")
 
     def ready(self) -> None:
-        from incidents import aggregates, figures_cache, outage_figures
+        from incidents.figures import hooks
         from incidents.selectors import places
 
-        aggregates.connect_signals()
-        outage_figures.connect_signals()
-        figures_cache.connect_signals()
+        hooks.connect()
+        # Not figures: the selectors' cache of region codes, forgotten when a region changes.
         places.connect_signals()

@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from accounts.models import Organisation
 from incidents import demo_data
-from incidents.figures_cache import figures_changed
+from incidents.figures.cache import figures_changed
+from incidents.figures.incidents import add_day_figures
 from incidents.models import (
     AttackWave,
     AttackWaveWeapon,
@@ -31,7 +32,6 @@ from incidents.models import (
     Source,
     VerificationStatus,
 )
-from incidents.new_figures import add_day_figures
 
 KYIV = ZoneInfo("Europe/Kyiv")
 SYNTHETIC_SOURCE = "synthetic"

@@ -34,7 +34,7 @@ from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from incidents.figures_cache import FIGURE_MODELS, cached_figures
+from incidents.figures.cache import FIGURE_MODELS, cached_figures
 
 INVALID_CURSOR = _("Invalid cursor: use the next or previous link of a page as it is.")
 EMPTY_CURSOR = _("Empty cursor: leave cursor out for the first page.")

@@ -22,7 +22,7 @@ from django.db.models import BooleanField, Field, Model, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from incidents.aggregates import ids_condition
+from incidents.sql import ids_condition
 
 # Values psycopg writes as the column expects them, without Django's preparation.
 _AS_IS = frozenset(

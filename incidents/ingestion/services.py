@@ -26,7 +26,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Organisation, User
-from incidents.figures_cache import figures_changed
+from incidents.figures.cache import figures_changed
 from incidents.ingestion import parse_process, sources
 from incidents.ingestion.bulk import analyse_grown
 from incidents.ingestion.gazetteer import NameIndex, Place

@@ -18,7 +18,9 @@ from django.db import DataError, IntegrityError, connection, transaction
 from django.db.models import Model, Q
 from django.utils import timezone
 
-from incidents.aggregates import figures_kept_by_caller, ids_condition
+from incidents.figures.hooks import figures_kept_by_caller
+from incidents.figures.incidents import COLUMNS as NEW_INCIDENT_COLUMNS
+from incidents.figures.incidents import NewIncident, add_new_incidents, change_incidents
 from incidents.ingestion.bulk import column_name, insert_rows, one_of, update_rows
 from incidents.ingestion.gazetteer import Match, NameIndex
 from incidents.ingestion.parsers.impact import split_impact_key
@@ -38,9 +40,8 @@ from incidents.models import (
     Source,
     VerificationStatus,
 )
-from incidents.new_figures import COLUMNS as NEW_INCIDENT_COLUMNS
-from incidents.new_figures import NewIncident, add_new_incidents, change_incidents
 from incidents.services.bulk_review import records_verify_bulk
+from incidents.sql import ids_condition
 
 Key = tuple[Any, ...]
 # Record fields copied onto the incident as they are; the rest are keys and children.

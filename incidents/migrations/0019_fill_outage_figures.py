@@ -4,7 +4,8 @@ from django.db import migrations
 
 
 def fill(apps, schema_editor):
-    from incidents.outage_figures import COUNTED_STATUSES, FIELDS, add_outage, figure_rows
+    from incidents.figures.outages import FIELDS, add_outage, figure_rows
+    from incidents.figures.sums import COUNTED_STATUSES
 
     outages = apps.get_model("incidents", "ServiceDisruption").objects
     figures = apps.get_model("incidents", "OutageDayFigures")

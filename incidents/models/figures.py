@@ -1,10 +1,10 @@
 """Daily, monthly and weekly figures per region, kept in step with the incidents they sum.
 
 The dashboards and the needs API read these instead of scanning every incident: a region's
-day holds a handful of rows whatever the number of incidents. ``incidents.aggregates``
+day holds a handful of rows whatever the number of incidents. ``incidents.figures.rewrites``
 rewrites the rows of every (region, day) an edit or a deletion touches, then the months
 and weeks those days fall in; ingestion adds to them what its new and changed incidents
-make different (``incidents.new_figures``). Tests hold them equal to a recomputation from
+make different (``incidents.figures.incidents``). Tests hold them equal to a recomputation from
 the raw rows. Sums are big integers: one incident may already carry up to
 2**31 - 1 of each count.
 
@@ -176,7 +176,7 @@ class OutageDayFigures(models.Model):
     or were restored that day: their running difference is the number of people without
     the service. ``person_days`` is what the restored outages cost that day (people x the
     part of the day they were out); outages still out are counted from the raw rows,
-    since their cost grows until they end. ``incidents.outage_figures`` keeps the rows in
+    since their cost grows until they end. ``incidents.figures.outages`` keeps the rows in
     step with every save and deletion; a test holds them equal to a recomputation.
     """
 

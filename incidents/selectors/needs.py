@@ -27,7 +27,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest, Least, TruncMonth
 from django.utils import timezone
 
-from incidents.figure_tables import INCIDENT_SUMS
+from incidents.figures.periods import added_up, casualty_sums, damage_sums, weekly_sums
+from incidents.figures.sums import INCIDENT_SUMS
+from incidents.local_time import local_day, midnight
 from incidents.models import (
     DamagedAsset,
     GrainShipment,
@@ -40,8 +42,6 @@ from incidents.models import (
 )
 from incidents.models.disruptions import ServiceDisruptionQuerySet
 from incidents.models.places import name_in_language
-from incidents.outage_figures import local_day, midnight
-from incidents.selectors.figures import added_up, casualty_sums, damage_sums, weekly_sums
 
 SERVICES = [choice.value for choice in ServiceDisruption.Service]
 ASSET_TYPES = [choice.value for choice in DamagedAsset.AssetType]
@@ -171,7 +171,7 @@ def counted_incidents(period: Period) -> QuerySet[Incident]:
 
 def _figures_conditions(period: Period) -> Q:
     """The period's conditions on the summed figures, but its dates (status, types,
-    region): ``incidents.selectors.figures`` splits the dates between daily figures and
+    region): ``incidents.figures.periods`` splits the dates between daily figures and
     rollups."""
     return _period_conditions(replace(period, date_from=None, date_to=None), "day")
 

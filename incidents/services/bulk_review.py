@@ -27,8 +27,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from incidents.aggregates import chunks, column_among, ids_condition
-from incidents.figures_cache import figures_changed
+from incidents.figures.cache import figures_changed
+from incidents.figures.incidents import move_incidents
+from incidents.figures.outages import move_outages
 from incidents.models import (
     GrainDisruption,
     Incident,
@@ -36,8 +37,6 @@ from incidents.models import (
     Tombstone,
     VerificationStatus,
 )
-from incidents.new_figures import move_incidents
-from incidents.outage_figures import move_outages
 from incidents.services.review import (
     TRANSITIONS,
     AnyUser,
@@ -46,6 +45,7 @@ from incidents.services.review import (
     review_reason,
     review_values,
 )
+from incidents.sql import chunks, column_among, ids_condition
 
 ReviewedModelType = type[Incident] | type[ServiceDisruption] | type[GrainDisruption]
 BATCH = 10_000  # ids per statement: well under SQLite's limit of bound parameters

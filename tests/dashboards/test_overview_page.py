@@ -151,8 +151,8 @@ def test_figures_are_cached_until_the_data_change(
     added.delete()
     assert client.get(URL).context["summary"].incidents == 1
     # Bulk writes (as ingestion makes them) refresh the daily figures and announce it.
-    from incidents.aggregates import refresh_day_figures
-    from incidents.figures_cache import figures_changed
+    from incidents.figures.cache import figures_changed
+    from incidents.figures.rewrites import refresh_day_figures
     from incidents.models import Incident
 
     Incident.objects.filter(pk=data.pk).update(injured=1)

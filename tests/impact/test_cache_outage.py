@@ -14,8 +14,8 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from impact import cache as impact_cache
-from incidents import figures_cache
 from incidents.api import throttling
+from incidents.figures import cache as figures_cache
 from tests.factories import IncidentFactory
 from tests.impact.own_servers import RedisServer
 from tests.impact.test_settings import run_manage

@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from incidents import services
+from incidents.figures.outages import rebuild_outage_figures
 from incidents.models import (
     AssetDayFigures,
     AssetMonthFigures,
@@ -27,7 +28,6 @@ from incidents.models import (
     ServiceDisruption,
     Tombstone,
 )
-from incidents.outage_figures import rebuild_outage_figures
 from tests.factories import (
     DamagedAssetFactory,
     GrainDisruptionFactory,

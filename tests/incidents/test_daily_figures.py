@@ -11,8 +11,8 @@ from django.core.management import call_command
 from django.db import connection
 
 from incidents import services
-from incidents.aggregates import rebuild_day_figures, refresh_day_figures
 from incidents.demo import demo_add_synthetic
+from incidents.figures.rewrites import rebuild_day_figures, refresh_day_figures
 from incidents.ingestion import services as ingestion
 from incidents.models import (
     AssetDayFigures,

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from dashboards.selectors import daily_levels, people_without_over_time
 from incidents import services
+from incidents.figures.outages import rebuild_outage_figures
 from incidents.models import OutageDayFigures, ServiceDisruption, VerificationStatus
-from incidents.outage_figures import rebuild_outage_figures
 from incidents.selectors import Period
 from incidents.selectors.needs import _person_days
 from tests.factories import IncidentFactory, ServiceDisruptionFactory, region
@@ -676,8 +676,8 @@ def test_deleting_an_instance_changed_in_memory_clears_the_stored_days() -> None
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="advisory locks")
 def test_a_rewrite_holds_its_regions_lock_until_the_transaction_ends() -> None:
-    from incidents.aggregates import OUTAGE_FIGURES_LOCK
-    from incidents.outage_figures import refresh_outage_figures
+    from incidents.figures.outages import refresh_outage_figures
+    from incidents.figures.sums import OUTAGE_FIGURES_LOCK
 
     lviv = region("UA46")
     day = dt.date(2023, 8, 15)

@@ -8,9 +8,9 @@ from collections import Counter
 
 import pytest
 
+from incidents.figures.periods import whole_units
 from incidents.models import Incident
 from incidents.selectors import Period, national_summary, region_needs, weekly_incidents
-from incidents.selectors.figures import whole_units
 from tests.factories import DamagedAssetFactory, IncidentFactory, region
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from incidents import services
-from incidents.aggregates import rebuild_day_figures
+from incidents.figures.incidents import NewIncident, add_day_figures, add_new_incidents
+from incidents.figures.rewrites import rebuild_day_figures
 from incidents.models import (
     AssetMonthFigures,
     DamagedAsset,
@@ -19,7 +20,6 @@ from incidents.models import (
     IncidentMonthFigures,
     IncidentWeekFigures,
 )
-from incidents.new_figures import NewIncident, add_day_figures, add_new_incidents
 from tests.factories import DamagedAssetFactory, IncidentFactory, region
 from tests.incidents.summed_figures import TABLES, assert_in_step, stored
 
@@ -218,7 +218,7 @@ def test_rebuild_figures_restores_lost_rollups(organisation):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="advisory locks")
 def test_adding_new_incidents_holds_their_regions_locks_until_the_transaction_ends():
-    from incidents.aggregates import DAY_FIGURES_LOCK
+    from incidents.figures.sums import DAY_FIGURES_LOCK
 
     lviv, kyiv = region("UA46"), region("UA80")
     new = [

@@ -4,8 +4,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from incidents.aggregates import rebuild_day_figures
-from incidents.figures_cache import figures_changed
+from incidents.figures.cache import figures_changed
+from incidents.figures.outages import rebuild_outage_figures
+from incidents.figures.rewrites import rebuild_day_figures
 from incidents.models import (
     AssetDayFigures,
     AssetMonthFigures,
@@ -14,7 +15,6 @@ from incidents.models import (
     IncidentWeekFigures,
     OutageDayFigures,
 )
-from incidents.outage_figures import rebuild_outage_figures
 
 
 class Command(BaseCommand):

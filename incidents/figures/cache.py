@@ -34,7 +34,6 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
 
 from impact.cache import CacheUnavailable, through_cache
 
@@ -120,22 +119,9 @@ def cached_figures(name: str, params: Any, compute: Callable[[], T]) -> T:
     return value
 
 
-def _changed(sender: Any, **kwargs: Any) -> None:
-    figures_changed()
-
-
-def connect_signals() -> None:
-    """Called from the app config: writes through the ORM invalidate the figures."""
-    from django.apps import apps
-
-    for name in FIGURE_MODELS:
-        model = apps.get_model("incidents", name)
-        post_save.connect(_changed, sender=model, dispatch_uid=f"figures-save-{name}")
-        post_delete.connect(_changed, sender=model, dispatch_uid=f"figures-delete-{name}")
-
-
-# The models aggregate figures and cached API counts are computed from. Bulk writes
-# (ingestion) bypass these signals and call figures_changed() themselves.
+# The models aggregate figures and cached API counts are computed from: writes to them
+# through the ORM invalidate the figures (``incidents.figures.hooks``). Bulk writes
+# (ingestion) bypass those signals and call figures_changed() themselves.
 FIGURE_MODELS = (
     "Incident",
     "DamagedAsset",

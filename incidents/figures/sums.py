@@ -1,11 +1,11 @@
-"""The tables of summed figures, and the SQL that fills each of them.
+"""What is summed: the tables of summed figures, and the SQL that fills each of them.
 
 Daily tables sum the incidents (and their damaged assets) per region and day; rollups sum
 the daily rows per region and calendar month or ISO week. Every table is filled the same
 two ways: from raw incidents (``from_incidents_sql``) and, for a rollup, from its daily
 table (``from_daily_sql``); new incidents are added to rows already there
-(``add_to_existing_sql``). ``incidents.aggregates``
-decides which rows to rewrite when.
+(``add_to_existing_sql``). ``incidents.figures.rewrites`` and
+``incidents.figures.incidents`` decide which rows to rewrite or add to when.
 """
 
 from __future__ import annotations
@@ -29,6 +29,11 @@ from incidents.models import (
 
 COUNTED_STATUSES = (VerificationStatus.VERIFIED.value, VerificationStatus.SUBMITTED.value)
 INCIDENT_SUMS = ("incidents", "killed", "injured", "children_killed", "children_injured")
+
+# The kinds of ``incidents.sql.lock_regions``: each kind of figures is rewritten under
+# its own lock per region. Declared together so that no two share a number.
+DAY_FIGURES_LOCK = 1
+OUTAGE_FIGURES_LOCK = 2
 
 
 @dataclass(frozen=True)

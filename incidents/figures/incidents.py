@@ -1,4 +1,5 @@
-"""Keeping the figure tables in step with ingestion from the values already in memory.
+"""Adding incidents to the figures, and moving changed ones, by the difference,
+from the values ingestion already holds in memory.
 
 Ingestion knows every new incident's region, day, type, status, casualties and assets when
 it writes them, and a changed incident's before and after. Summing them here and sending
@@ -22,22 +23,18 @@ from typing import Any, NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 
-from incidents.aggregates import (
-    DAY_FIGURES_LOCK,
-    chunks,
-    column_among,
-    lock_regions,
-    refresh_day_figures,
-)
-from incidents.figure_tables import (
+from incidents.figures.rewrites import refresh_day_figures
+from incidents.figures.sums import (
     COUNTED_STATUSES,
     DAILY,
+    DAY_FIGURES_LOCK,
     ROLLUPS,
     FigureTable,
     add_to_existing_sql,
     unit_start,
 )
 from incidents.models import DamagedAsset, Incident
+from incidents.sql import chunks, column_among, lock_regions
 
 SQLITE_ROWS_PER_STATEMENT = 500  # well under SQLite's limit of bound parameters
 READ_BACK = 1000  # incidents read back per query by ``add_day_figures``

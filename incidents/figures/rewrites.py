@@ -1,33 +1,28 @@
-"""Keeping the daily figures, and the monthly and weekly rollups of them, equal to the
-incidents.
+"""Rewriting the incident figures of touched days from the raw rows.
 
 Whatever changes incidents or their damaged assets names the (region, day) pairs it
 touched, old and new; ``refresh_day_figures`` then rewrites exactly those pairs from the raw
 rows, then the (region, month) and (region, week) rows they fall in from the daily rows, in
-the caller's transaction. Edits through the ORM reach it through signals. Ingestion adds
-new incidents to every table in place, and moves changed ones by the difference, through
-``incidents.new_figures`` (which falls back on it where a difference cannot be added).
-``rebuild_day_figures`` recomputes everything, for a
-migration or a repair (``manage.py rebuild_figures``). The tables and their SQL are in
-``incidents.figure_tables``.
+the caller's transaction. Edits through the ORM reach it through the receivers in
+``incidents.figures.hooks``. Ingestion adds new incidents to every table in place, and
+moves changed ones by the difference, through ``incidents.figures.incidents`` (which falls
+back on it where a difference cannot be added). ``rebuild_day_figures`` recomputes
+everything, for a migration or a repair (``manage.py rebuild_figures``). The tables and
+their SQL are in ``incidents.figures.sums``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
-from itertools import islice
+from collections.abc import Iterable
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
-from django.db.models.expressions import RawSQL
-from django.db.models.signals import post_delete, post_save, pre_save
 
-from incidents.figure_tables import (
+from incidents.figures.sums import (
     DAILY,
+    DAY_FIGURES_LOCK,
     ROLLUPS,
     FigureTable,
     from_daily_sql,
@@ -37,60 +32,10 @@ from incidents.figure_tables import (
     unit_start,
     unit_start_sql,
 )
-from incidents.models import DamagedAsset, Incident
+from incidents.sql import chunks, lock_regions
 
 DayKey = tuple[int | None, dt.date]
 CHUNK = 400
-
-
-def chunks(items: Sequence[Any], size: int) -> Iterator[list[Any]]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
-
-
-def ids_condition(column: str, ids: Sequence[Any]) -> tuple[str, list[Any]]:
-    """``column`` is one of ``ids``: one array parameter on PostgreSQL, which plans much
-    faster than a thousand placeholders; a placeholder list elsewhere."""
-    if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [list(ids)]
-    return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
-
-
-def column_among(model: type[models.Model], name: str, ids: Sequence[Any]) -> models.Q:
-    """The ORM condition that field ``name`` of ``model`` is one of ``ids``, as
-    ``ids_condition`` writes it."""
-    if connection.vendor != "postgresql":
-        return models.Q(**{f"{name}__in": ids})
-    quote = connection.ops.quote_name
-    field: Any = model._meta.get_field(name)
-    sql, params = ids_condition(f"{quote(model._meta.db_table)}.{quote(field.column)}", ids)
-    return models.Q(RawSQL(sql, params, output_field=models.BooleanField()))
-
-
-def lock_regions(kind: int, region_ids: Iterable[int | None]) -> None:
-    """Serialise rewrites of one kind of figures per region until the transaction ends.
-
-    A rewrite reads the raw rows, deletes the figures and inserts new ones; two at once
-    for the same region (two verifiers at the same moment) would each miss the other's
-    change or collide on the unique key. PostgreSQL takes an advisory lock per region
-    (in order, so two rewrites never wait on each other crosswise); SQLite already lets
-    one writer at a time.
-    """
-    if connection.vendor != "postgresql":
-        return
-    regions = sorted({region_id or 0 for region_id in region_ids})
-    with connection.cursor() as cursor:
-        # One statement; the locks are taken in the order of the rows.
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s, region) FROM unnest(%s::int[]) AS region "
-            "ORDER BY region",
-            [kind, regions],
-        )
-
-
-DAY_FIGURES_LOCK = 1  # lock_regions' kinds
-OUTAGE_FIGURES_LOCK = 2
 
 
 def refresh_day_figures(keys: Iterable[DayKey]) -> None:
@@ -217,70 +162,3 @@ def rebuild_day_figures() -> None:
             start = unit_start_sql(rollup.unit, "d.day")
             source = f"{rollup.daily.name} d"
             cursor.execute(from_daily_sql(rollup, source, "d.region_id", start))
-
-
-# -- edits through the ORM ------------------------------------------------------------------
-
-
-def _key(incident: Incident) -> DayKey:
-    return (incident.region_id, incident.occurred_on)
-
-
-def _remember_old_key(sender: Any, instance: Incident, **kwargs: Any) -> None:
-    """Before an incident is saved, note where it was counted until now."""
-    if instance.pk is None or kwargs.get("raw"):
-        return
-    old = Incident.objects.filter(pk=instance.pk).values_list("region_id", "occurred_on").first()
-    instance._figures_old_key = old  # type: ignore[attr-defined]
-
-
-def _incident_saved(sender: Any, instance: Incident, **kwargs: Any) -> None:
-    if kwargs.get("raw"):
-        return
-    keys = {_key(instance)}
-    old = getattr(instance, "_figures_old_key", None)
-    if old is not None:
-        keys.add(old)
-    refresh_day_figures(keys)
-
-
-def _incident_deleted(sender: Any, instance: Incident, **kwargs: Any) -> None:
-    refresh_day_figures({_key(instance)})
-
-
-_KEPT_BY_CALLER: ContextVar[bool] = ContextVar("figures_kept_by_caller", default=False)
-
-
-@contextmanager
-def figures_kept_by_caller() -> Iterator[None]:
-    """Saving or deleting damaged assets inside leaves the figures to the caller, which
-    brings them up to date itself (ingestion adds what its changes made different)."""
-    token = _KEPT_BY_CALLER.set(True)
-    try:
-        yield
-    finally:
-        _KEPT_BY_CALLER.reset(token)
-
-
-def _asset_changed(sender: Any, instance: DamagedAsset, **kwargs: Any) -> None:
-    # Assets deleted along with their incident: the incident's own deletion refreshes its
-    # day once, instead of once per asset.
-    if kwargs.get("raw") or isinstance(kwargs.get("origin"), Incident):
-        return
-    if _KEPT_BY_CALLER.get():
-        return
-    incident = (
-        Incident.objects.filter(pk=instance.incident_id)
-        .values_list("region_id", "occurred_on")
-        .first()
-    )
-    if incident is not None:
-        refresh_day_figures({incident})
-
-
-def connect_signals() -> None:
-    pre_save.connect(_remember_old_key, sender=Incident, dispatch_uid="day-figures-pre")
-    post_save.connect(_incident_saved, sender=Incident, dispatch_uid="day-figures-save")
-    post_delete.connect(_incident_deleted, sender=Incident, dispatch_uid="day-figures-delete")
-    post_save.connect(_asset_changed, sender=DamagedAsset, dispatch_uid="day-figures-asset")
-    post_delete.connect(_asset_changed, sender=DamagedAsset, dispatch_uid="day-figures-asset-d")

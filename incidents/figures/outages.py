@@ -4,8 +4,9 @@ An outage counts on its first day (``started_people``), on the day it was restor
 (``restored_people``) and, once restored, on every day it lasted (``person_days``: its
 people times the part of that Kyiv day they were without the service). Each save or
 deletion of an outage rewrites the rows of the days it touched before and after the
-change, so the dashboards sum a few rows per day instead of every outage. The work is
-done in Python, alike on every database: an outage touches a handful of days.
+change (the receivers are in ``incidents.figures.hooks``), so the dashboards sum a few
+rows per day instead of every outage. The work is done in Python, alike on every
+database: an outage touches a handful of days.
 """
 
 from __future__ import annotations
@@ -15,29 +16,18 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
-from django.utils import timezone
 
-from incidents.aggregates import OUTAGE_FIGURES_LOCK, chunks, lock_regions
-from incidents.models import OutageDayFigures, ServiceDisruption, VerificationStatus
+from incidents.figures.sums import COUNTED_STATUSES, OUTAGE_FIGURES_LOCK
+from incidents.local_time import local_day, midnight
+from incidents.models import OutageDayFigures, ServiceDisruption
+from incidents.sql import chunks, lock_regions
 
-COUNTED_STATUSES = (VerificationStatus.VERIFIED.value, VerificationStatus.SUBMITTED.value)
 FIELDS = ("region_id", "service", "status", "people_affected", "started_at", "restored_at")
 Outage = tuple[int, str, str, int | None, dt.datetime, dt.datetime | None]  # as FIELDS
 Key = tuple[int, str, str, dt.date]  # region, service, status, day
 DayKey = tuple[int, dt.date]  # region, day
 Sums = dict[Key, list[Any]]  # key -> [started_people, restored_people, person_days]
 MOVED_PER_QUERY = 10_000  # outages read back per query by ``move_outages``
-
-
-def local_day(moment: dt.datetime) -> dt.date:
-    """The calendar day of ``moment`` in the project's time zone (Kyiv)."""
-    return timezone.localtime(moment, timezone.get_default_timezone()).date()
-
-
-def midnight(day: dt.date) -> dt.datetime:
-    """The first moment of ``day`` in the project's time zone."""
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 def _days(first: dt.date, last: dt.date) -> Iterator[dt.date]:
@@ -77,7 +67,7 @@ def add_outage(sums: Sums, outage: Outage, days: set[dt.date] | None) -> None:
             )
 
 
-def _day_keys(outage: Outage | None) -> set[DayKey]:
+def day_keys(outage: Outage | None) -> set[DayKey]:
     """The (region, day) rows an outage counts on."""
     if outage is None or outage[2] not in COUNTED_STATUSES:
         return set()
@@ -135,7 +125,7 @@ def move_outages(moves: Mapping[str, Sequence[int]], status: str) -> None:
             found = ServiceDisruption.objects.filter(pk__in=chunk).values_list(*FIELDS)
             for outage in found:
                 before = (*outage[:2], old, *outage[3:])
-                keys |= _day_keys(outage) | _day_keys(before)  # type: ignore[arg-type]
+                keys |= day_keys(outage) | day_keys(before)  # type: ignore[arg-type]
     refresh_outage_figures(keys)
 
 
@@ -148,46 +138,3 @@ def rebuild_outage_figures() -> None:
     with transaction.atomic():
         OutageDayFigures.objects.all().delete()
         OutageDayFigures.objects.bulk_create(figure_rows(sums), batch_size=5000)
-
-
-# -- edits through the ORM ------------------------------------------------------------------
-
-
-def _remember_old(sender: Any, instance: ServiceDisruption, **kwargs: Any) -> None:
-    if instance.pk is None or kwargs.get("raw"):
-        return
-    old = ServiceDisruption.objects.filter(pk=instance.pk).values_list(*FIELDS).first()
-    instance._outage_figures_old = old  # type: ignore[attr-defined]
-
-
-def _current(instance: ServiceDisruption) -> Outage:
-    return tuple(getattr(instance, name) for name in FIELDS)  # type: ignore[return-value]
-
-
-def _saved(sender: Any, instance: ServiceDisruption, **kwargs: Any) -> None:
-    if kwargs.get("raw"):
-        return
-    old = getattr(instance, "_outage_figures_old", None)
-    # As stored (the instance may still hold what a form or caller gave it).
-    new = ServiceDisruption.objects.filter(pk=instance.pk).values_list(*FIELDS).first()
-    refresh_outage_figures(_day_keys(old) | _day_keys(new))
-
-
-def _remember_stored(sender: Any, instance: ServiceDisruption, **kwargs: Any) -> None:
-    # The stored values: an instance changed in memory and then deleted counted where
-    # its row says, not where its attributes say.
-    stored = ServiceDisruption.objects.filter(pk=instance.pk).values_list(*FIELDS).first()
-    instance._outage_figures_stored = stored  # type: ignore[attr-defined]
-
-
-def _deleted(sender: Any, instance: ServiceDisruption, **kwargs: Any) -> None:
-    stored = getattr(instance, "_outage_figures_stored", None)
-    refresh_outage_figures(_day_keys(stored if stored is not None else _current(instance)))
-
-
-def connect_signals() -> None:
-    sender = ServiceDisruption
-    pre_save.connect(_remember_old, sender=sender, dispatch_uid="outage-figures-pre")
-    post_save.connect(_saved, sender=sender, dispatch_uid="outage-figures-save")
-    pre_delete.connect(_remember_stored, sender=sender, dispatch_uid="outage-figures-pre-delete")
-    post_delete.connect(_deleted, sender=sender, dispatch_uid="outage-figures-delete")

@@ -16,7 +16,7 @@ from typing import Any
 from django.db.models import DateField, Func, Model, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
-from incidents.figure_tables import INCIDENT_SUMS, next_unit_start, unit_start, unit_start_sql
+from incidents.figures.sums import INCIDENT_SUMS, next_unit_start, unit_start, unit_start_sql
 from incidents.models import (
     AssetDayFigures,
     AssetMonthFigures,

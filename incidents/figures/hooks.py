@@ -1,0 +1,151 @@
+"""Every signal receiver of the figures, connected in one place (``connect``, from the app
+config).
+
+Why signals: the summed figures and the figures cache are derived data, and a record can
+be changed through the ORM from many places (the admin, the API's services, management
+commands, the shell, tests). Receivers on the models keep the figures equal to the
+records whichever of those saved them, so no caller can forget to. They only bring
+derived data up to date; no business rule lives here. Writes that bypass the signals
+(ingestion's bulk upserts, bulk reviews' UPDATEs) bring the figures up to date themselves
+through ``incidents.figures.incidents`` and ``incidents.figures.outages`` and call
+``figures_changed``; ingestion saves damaged assets inside ``figures_kept_by_caller`` so
+that the receivers leave those to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from django.apps import apps
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+
+from incidents.figures.cache import FIGURE_MODELS, figures_changed
+from incidents.figures.outages import FIELDS, Outage, day_keys, refresh_outage_figures
+from incidents.figures.rewrites import refresh_day_figures
+from incidents.models import DamagedAsset, Incident, ServiceDisruption
+
+# -- incidents and their damaged assets: rewrite the days they touched ----------------------
+
+
+def _key(incident: Incident) -> tuple[int | None, dt.date]:
+    return (incident.region_id, incident.occurred_on)
+
+
+def _remember_old_key(sender: Any, instance: Incident, **kwargs: Any) -> None:
+    """Before an incident is saved, note where it was counted until now."""
+    if instance.pk is None or kwargs.get("raw"):
+        return
+    old = Incident.objects.filter(pk=instance.pk).values_list("region_id", "occurred_on").first()
+    instance._figures_old_key = old  # type: ignore[attr-defined]
+
+
+def _incident_saved(sender: Any, instance: Incident, **kwargs: Any) -> None:
+    if kwargs.get("raw"):
+        return
+    keys = {_key(instance)}
+    old = getattr(instance, "_figures_old_key", None)
+    if old is not None:
+        keys.add(old)
+    refresh_day_figures(keys)
+
+
+def _incident_deleted(sender: Any, instance: Incident, **kwargs: Any) -> None:
+    refresh_day_figures({_key(instance)})
+
+
+_KEPT_BY_CALLER: ContextVar[bool] = ContextVar("figures_kept_by_caller", default=False)
+
+
+@contextmanager
+def figures_kept_by_caller() -> Iterator[None]:
+    """Saving or deleting damaged assets inside leaves the figures to the caller, which
+    brings them up to date itself (ingestion adds what its changes made different)."""
+    token = _KEPT_BY_CALLER.set(True)
+    try:
+        yield
+    finally:
+        _KEPT_BY_CALLER.reset(token)
+
+
+def _asset_changed(sender: Any, instance: DamagedAsset, **kwargs: Any) -> None:
+    # Assets deleted along with their incident: the incident's own deletion refreshes its
+    # day once, instead of once per asset.
+    if kwargs.get("raw") or isinstance(kwargs.get("origin"), Incident):
+        return
+    if _KEPT_BY_CALLER.get():
+        return
+    incident = (
+        Incident.objects.filter(pk=instance.incident_id)
+        .values_list("region_id", "occurred_on")
+        .first()
+    )
+    if incident is not None:
+        refresh_day_figures({incident})
+
+
+# -- outages: rewrite the days they touched before and after -------------------------------
+
+
+def _remember_old(sender: Any, instance: ServiceDisruption, **kwargs: Any) -> None:
+    if instance.pk is None or kwargs.get("raw"):
+        return
+    old = ServiceDisruption.objects.filter(pk=instance.pk).values_list(*FIELDS).first()
+    instance._outage_figures_old = old  # type: ignore[attr-defined]
+
+
+def _current(instance: ServiceDisruption) -> Outage:
+    return tuple(getattr(instance, name) for name in FIELDS)  # type: ignore[return-value]
+
+
+def _outage_saved(sender: Any, instance: ServiceDisruption, **kwargs: Any) -> None:
+    if kwargs.get("raw"):
+        return
+    old = getattr(instance, "_outage_figures_old", None)
+    # As stored (the instance may still hold what a form or caller gave it).
+    new = ServiceDisruption.objects.filter(pk=instance.pk).values_list(*FIELDS).first()
+    refresh_outage_figures(day_keys(old) | day_keys(new))
+
+
+def _remember_stored(sender: Any, instance: ServiceDisruption, **kwargs: Any) -> None:
+    # The stored values: an instance changed in memory and then deleted counted where
+    # its row says, not where its attributes say.
+    stored = ServiceDisruption.objects.filter(pk=instance.pk).values_list(*FIELDS).first()
+    instance._outage_figures_stored = stored  # type: ignore[attr-defined]
+
+
+def _outage_deleted(sender: Any, instance: ServiceDisruption, **kwargs: Any) -> None:
+    stored = getattr(instance, "_outage_figures_stored", None)
+    refresh_outage_figures(day_keys(stored if stored is not None else _current(instance)))
+
+
+# -- the cache: any write to what figures are computed from invalidates it -----------------
+
+
+def _cached_figures_stale(sender: Any, **kwargs: Any) -> None:
+    figures_changed()
+
+
+def connect() -> None:
+    """Connect every receiver; called once from ``IncidentsConfig.ready``."""
+    pre_save.connect(_remember_old_key, sender=Incident, dispatch_uid="day-figures-pre")
+    post_save.connect(_incident_saved, sender=Incident, dispatch_uid="day-figures-save")
+    post_delete.connect(_incident_deleted, sender=Incident, dispatch_uid="day-figures-delete")
+    post_save.connect(_asset_changed, sender=DamagedAsset, dispatch_uid="day-figures-asset")
+    post_delete.connect(_asset_changed, sender=DamagedAsset, dispatch_uid="day-figures-asset-d")
+
+    outage = ServiceDisruption
+    pre_save.connect(_remember_old, sender=outage, dispatch_uid="outage-figures-pre")
+    post_save.connect(_outage_saved, sender=outage, dispatch_uid="outage-figures-save")
+    pre_delete.connect(_remember_stored, sender=outage, dispatch_uid="outage-figures-pre-delete")
+    post_delete.connect(_outage_deleted, sender=outage, dispatch_uid="outage-figures-delete")
+
+    for name in FIGURE_MODELS:
+        model = apps.get_model("incidents", name)
+        post_save.connect(_cached_figures_stale, sender=model, dispatch_uid=f"figures-save-{name}")
+        post_delete.connect(
+            _cached_figures_stale, sender=model, dispatch_uid=f"figures-delete-{name}"
+        )

@@ -8,6 +8,7 @@ import django_filters
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from rest_framework.exceptions import ValidationError
 
 from incidents.limits import held_within_bounds
@@ -29,7 +30,10 @@ def _by_region_code(field: str):  # type: ignore[no-untyped-def]
         codes = [code.strip().upper() for code in value.split(",") if code.strip()]
         # A mistyped code is an error, not an empty list that reads as "nothing happened".
         if unknown := unknown_region_codes(codes):
-            raise ValidationError({name: [_("Unknown region code: %s.") % ", ".join(unknown)]})
+            message = ngettext(
+                "Unknown region code: %s.", "Unknown region codes: %s.", len(unknown)
+            )
+            raise ValidationError({name: [message % ", ".join(unknown)]})
         # Codes become ids first, so the filter uses the index on the foreign key
         # instead of joining regions and comparing upper-cased text on every row.
         return queryset.filter(**{f"{field}_id__in": region_ids_for_codes(codes)})

@@ -296,9 +296,12 @@ class IngestionRunAdmin(admin.ModelAdmin):
             self.message_user(request, "; ".join(error.messages), messages.WARNING)
             return
         run_verification_execute_task.delay_on_commit(verification.pk)
-        message = _(
+        message = ngettext(
+            "%(count)d record is being verified in the background; this page shows how "
+            "far it has got.",
             "%(count)d records are being verified in the background; this page shows how "
-            "far it has got."
+            "far it has got.",
+            waiting,
         )
         self.message_user(request, message % {"count": waiting}, messages.SUCCESS)
 

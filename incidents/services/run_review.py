@@ -89,7 +89,11 @@ def run_verification_start(*, run: IngestionRun, by: AnyUser) -> RunVerification
         abandoned_at = timezone.now() - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
         if last_moved_at > abandoned_at:
             raise ValidationError(_("This run's records are already being verified."))
-        _finish(unfinished, RunVerification.Status.FAILED, _("Abandoned: no worker went on."))
+        _finish(
+            unfinished,
+            RunVerification.Status.FAILED,
+            _("Abandoned: no worker has made progress on it."),
+        )
     return RunVerification.objects.create(
         run=run, requested_by=by, total=run_records_awaiting_review(run=run)
     )
@@ -105,7 +109,11 @@ def run_verification_execute(*, verification_id: int) -> RunVerification:
         return verification
     by = verification.requested_by
     if by is None or not by.is_active:
-        _finish(verification, RunVerification.Status.FAILED, _("The user who asked is gone."))
+        _finish(
+            verification,
+            RunVerification.Status.FAILED,
+            _("The user who asked for it no longer exists or is inactive."),
+        )
         return verification
     RunVerification.objects.filter(pk=verification.pk).update(
         status=RunVerification.Status.RUNNING,

@@ -136,7 +136,10 @@ def test_a_verification_whose_user_is_gone_fails_and_changes_nothing(run, verifi
 
     verification = services.run_verification_execute(verification_id=verification.pk)
 
-    assert (verification.status, verification.error) == ("failed", "The user who asked is gone.")
+    assert (verification.status, verification.error) == (
+        "failed",
+        "The user who asked for it no longer exists or is inactive.",
+    )
     assert set(Incident.objects.values_list("status", flat=True)) == {"submitted"}
 
 

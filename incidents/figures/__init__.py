@@ -4,9 +4,10 @@ few rows instead of scanning every record. The models are in ``incidents.models.
 
 What each module owns:
 
-- ``sums``: what is summed (``INCIDENT_SUMS``, ``COUNTED_STATUSES``), the declaration of
-  every incident figure table (``DAILY``, ``ROLLUPS``), the SQL that fills a table from
-  incidents or from its daily table, and the kinds of lock rewrites take per region.
+- ``sums``: what is summed (``SUMMED_COUNTS``, the one list of summed incident counts;
+  ``COUNTED_STATUSES``), the declaration of every incident figure table (``DAILY``,
+  ``ROLLUPS``), the SQL that fills a table from incidents or from its daily table, and
+  the kinds of lock rewrites take per region.
 - ``rewrites``: ``refresh_day_figures`` rewrites the incident figures of the touched
   (region, day) pairs, and their months and weeks, from the raw rows;
   ``rebuild_day_figures`` recomputes them all.

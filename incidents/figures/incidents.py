@@ -29,6 +29,7 @@ from incidents.figures.sums import (
     DAILY,
     DAY_FIGURES_LOCK,
     ROLLUPS,
+    SUMMED_FIELDS,
     FigureTable,
     add_to_existing_sql,
     unit_start,
@@ -39,6 +40,13 @@ from incidents.sql import chunks, column_among, lock_regions
 SQLITE_ROWS_PER_STATEMENT = 500  # well under SQLite's limit of bound parameters
 READ_BACK = 1000  # incidents read back per query by ``add_day_figures``
 MOVED_PER_QUERY = 10_000  # by ``move_incidents``: well under SQLite's bound parameters
+KEY_COLUMNS = ("region_id", "occurred_on", "incident_type", "status")
+NO_COUNTS = (0,) * len(SUMMED_FIELDS)
+DEFAULT_COUNTS = {
+    field.name: field.get_default()
+    for field in Incident._meta.concrete_fields
+    if field.name in SUMMED_FIELDS
+}
 
 
 class NewIncident(NamedTuple):
@@ -49,24 +57,20 @@ class NewIncident(NamedTuple):
     occurred_on: dt.date
     incident_type: str
     status: str
-    killed: int = 0
-    injured: int = 0
-    children_killed: int = 0
-    children_injured: int = 0
+    counts: tuple[int, ...] = NO_COUNTS  # the incident's ``SUMMED_FIELDS``, in their order
     assets: tuple[tuple[str, int], ...] = ()  # (asset type, count) of each damaged asset
+
+    @classmethod
+    def of(cls, values: Mapping[str, Any], assets: Iterable[tuple[str, int]] = ()) -> NewIncident:
+        """From an incident's values by field name (``COLUMNS``). A count they lack is
+        the field's default, as stored for a new incident: ingestion does not carry
+        every count."""
+        counts = tuple(values.get(name, DEFAULT_COUNTS[name]) for name in SUMMED_FIELDS)
+        return cls._make((*(values[name] for name in KEY_COLUMNS), counts, tuple(assets)))
 
 
 # The incident's columns NewIncident holds.
-COLUMNS = (
-    "region_id",
-    "occurred_on",
-    "incident_type",
-    "status",
-    "killed",
-    "injured",
-    "children_killed",
-    "children_injured",
-)
+COLUMNS = (*KEY_COLUMNS, *SUMMED_FIELDS)
 
 
 Sums = dict[tuple[Any, ...], Sequence[int]]  # key -> sums, in the table's column order
@@ -188,9 +192,7 @@ def add_day_figures(incident_ids: Sequence[int]) -> None:
         ).values_list("incident_id", "asset_type", "count"):
             assets.setdefault(incident_id, []).append((asset_type, count))
         add_new_incidents(
-            NewIncident(
-                **{name: row[name] for name in COLUMNS}, assets=tuple(assets.get(row["pk"], ()))
-            )
+            NewIncident.of(row, assets.get(row["pk"], ()))
             for row in Incident.objects.filter(pk__in=ids).values("pk", *COLUMNS)
         )
 
@@ -205,17 +207,16 @@ def move_incidents(moves: Mapping[str, Sequence[int]], status: str) -> None:
         for old, ids in moves.items()
         if ids and (old in COUNTED_STATUSES or status in COUNTED_STATUSES)
     }
-    rows: dict[int, tuple[Any, ...]] = {}
+    rows: dict[int, dict[str, Any]] = {}
     moved = [pk for ids in moves.values() for pk in ids]
     for chunk in chunks(moved, MOVED_PER_QUERY):
         of_chunk = Incident.objects.filter(column_among(Incident, "id", chunk))
-        found = of_chunk.values_list("pk", *COLUMNS)
-        rows.update((row[0], row[1:]) for row in found)
+        rows.update((row["pk"], row) for row in of_chunk.values("pk", *COLUMNS))
     if not rows:
         return
     # Before the assets are read: an asset saved meanwhile then either is read here or
     # rewrites its day after this transaction, from the new status.
-    lock_regions(DAY_FIGURES_LOCK, (row[0] for row in rows.values()))
+    lock_regions(DAY_FIGURES_LOCK, (row["region_id"] for row in rows.values()))
     assets: dict[int, list[tuple[str, int]]] = {}
     for chunk in chunks(list(rows), MOVED_PER_QUERY):
         of_incidents = DamagedAsset.objects.filter(column_among(DamagedAsset, "incident", chunk))
@@ -226,7 +227,7 @@ def move_incidents(moves: Mapping[str, Sequence[int]], status: str) -> None:
     changes = []
     for old, ids in moves.items():
         for pk in ids:
-            after = NewIncident._make((*rows[pk], tuple(assets.get(pk, ()))))
+            after = NewIncident.of(rows[pk], assets.get(pk, ()))
             changes.append((after._replace(status=old), after))
     # Differences are added only where every change has a region: the others' days are
     # rewritten, apart, so that they do not take the rest with them.
@@ -241,13 +242,7 @@ def _summed(incidents: Sequence[NewIncident]) -> dict[FigureTable, Sums]:
     start_of = functools.cache(unit_start)  # a few hundred days per batch, each seen often
     for incident in incidents:
         region, day, kind, status = incident[:4]
-        counts = (
-            1,
-            incident.killed,
-            incident.injured,
-            incident.children_killed,
-            incident.children_injured,
-        )
+        counts = (1, *incident.counts)
         for unit, rows in of_incidents:
             key = (region, start_of(unit, day), kind, status)
             totals = rows.get(key)

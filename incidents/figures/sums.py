@@ -1,5 +1,24 @@
 """What is summed: the tables of summed figures, and the SQL that fills each of them.
 
+``SUMMED_COUNTS`` is the one declaration of the incident counts that are summed: each
+incident field and the column of the incident figure tables that holds its sum. The rest
+is derived from it: ``INCIDENT_SUMS`` (the tables' sums), ``NewIncident``'s counts and
+``COLUMNS`` (``incidents.figures.incidents``), the SQL here, the sums the needs selectors
+read, and the tests' recomputations. Adding a summed count touches, tried with a dummy:
+
+- the source field on ``Incident`` (``incidents/models/attacks.py``) and its sum column
+  on ``IncidentSums`` (``incidents/models/figures.py``);
+- their migration: ``makemigrations``, then ``RunPython(restore_keys, restore_keys)``
+  with the ``restore_keys`` of migration 0023, since SQLite rebuilds the figure tables to
+  add the column and drops the unique keys their upserts need;
+- one line of ``SUMMED_COUNTS``;
+- a field of the same name on ``Figures`` (``incidents/selectors/needs.py``), which the
+  API and templates read by name: ``tests/incidents/test_summed_counts.py`` fails until
+  it is there. Showing it in the API or on a page is a choice of its own;
+- the expected values of two tests that pin whole rows: the mid-January period of
+  ``tests/incidents/test_period_sums.py`` and the stored incident of
+  ``tests/incidents/ingestion/test_bulk_writes.py``.
+
 Daily tables sum the incidents (and their damaged assets) per region and day; rollups sum
 the daily rows per region and calendar month or ISO week. Every table is filled the same
 two ways: from raw incidents (``from_incidents_sql``) and, for a rollup, from its daily
@@ -13,6 +32,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import connection, models
 
@@ -28,7 +48,22 @@ from incidents.models import (
 )
 
 COUNTED_STATUSES = (VerificationStatus.VERIFIED.value, VerificationStatus.SUBMITTED.value)
-INCIDENT_SUMS = ("incidents", "killed", "injured", "children_killed", "children_injured")
+
+
+class SummedCount(NamedTuple):
+    field: str  # of Incident
+    column: str  # of the incident figure tables (IncidentSums)
+
+
+SUMMED_COUNTS = (
+    SummedCount("killed", "killed"),
+    SummedCount("injured", "injured"),
+    SummedCount("children_killed", "children_killed"),
+    SummedCount("children_injured", "children_injured"),
+)
+SUMMED_FIELDS = tuple(count.field for count in SUMMED_COUNTS)
+# The incident figure tables' sums: the number of incidents, then each summed count.
+INCIDENT_SUMS = ("incidents", *(count.column for count in SUMMED_COUNTS))
 
 # The kinds of ``incidents.sql.lock_regions``: each kind of figures is rewritten under
 # its own lock per region. Declared together so that no two share a number.
@@ -137,7 +172,7 @@ def from_incidents_sql(table: FigureTable, source: str, where: str = "") -> str:
         source += f" JOIN {connection.ops.quote_name(DamagedAsset._meta.db_table)} a "
         source += "ON a.incident_id = i.id"
     else:
-        sums = "COUNT(*), " + ", ".join(f"SUM(i.{name})" for name in INCIDENT_SUMS[1:])
+        sums = ", ".join(["COUNT(*)", *(f"SUM(i.{name})" for name in SUMMED_FIELDS)])
     conditions = " AND ".join(filter(None, [where, f"i.status IN ({statuses})"]))
     return (
         f"INSERT INTO {table.name} ({', '.join([*table.key, *table.sums])}) "

@@ -19,8 +19,8 @@ from django.db.models import Model, Q
 from django.utils import timezone
 
 from incidents.figures.hooks import figures_kept_by_caller
-from incidents.figures.incidents import COLUMNS as NEW_INCIDENT_COLUMNS
 from incidents.figures.incidents import NewIncident, add_new_incidents, change_incidents
+from incidents.figures.sums import SUMMED_FIELDS
 from incidents.ingestion.bulk import column_name, insert_rows, one_of, update_rows
 from incidents.ingestion.gazetteer import Match, NameIndex
 from incidents.ingestion.parsers.impact import split_impact_key
@@ -369,10 +369,7 @@ _FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # a record class's field names
 
 def _counted(values: dict[str, Any], assets: list[dict[str, Any]]) -> NewIncident:
     """What an incident with these values and damaged assets counts in the figures."""
-    return NewIncident(
-        **{name: values[name] for name in NEW_INCIDENT_COLUMNS},
-        assets=tuple((row["asset_type"], row["count"]) for row in assets),
-    )
+    return NewIncident.of(values, ((row["asset_type"], row["count"]) for row in assets))
 
 
 class IncidentWriter(BatchWriter):
@@ -458,9 +455,9 @@ class IncidentWriter(BatchWriter):
             condition |= Q(external_source=source) & one_of(Incident, "external_id", ids)
         # Repeating the unique index's condition lets SQLite use that partial index.
         incidents = Incident.objects.filter(condition).exclude(external_id="")
-        # The status too, which a feed does not change: what a changed incident counted
-        # in the figures depends on it.
-        columns = dict.fromkeys(["id", "is_curated", "status", *fields])
+        # The status and the summed counts too, which a feed may not carry: what a
+        # changed incident counted in the figures depends on them.
+        columns = dict.fromkeys(["id", "is_curated", "status", *SUMMED_FIELDS, *fields])
         return {
             (found["external_source"], found["external_id"]): found
             for found in incidents.values(*columns)

@@ -84,6 +84,9 @@ class Period:
 
 @dataclass(frozen=True)
 class Figures:
+    # The incident sums, named as the API and the templates read them: one field for each
+    # of ``INCIDENT_SUMS``, which fills them (``_ByRegion.figures``). A test holds the two
+    # equal.
     incidents: int = 0
     killed: int = 0
     injured: int = 0

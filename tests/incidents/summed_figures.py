@@ -10,6 +10,7 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
+from incidents.figures.sums import SUMMED_COUNTS
 from incidents.models import (
     AssetDayFigures,
     AssetMonthFigures,
@@ -21,7 +22,6 @@ from incidents.models import (
 )
 
 COUNTED = ("verified", "submitted")
-CASUALTIES = ("killed", "injured", "children_killed", "children_injured")
 # unit -> (its date field, incident figures, damage figures or None)
 TABLES: dict[str, tuple[str, Any, Any]] = {
     "day": ("day", IncidentDayFigures, AssetDayFigures),
@@ -46,7 +46,7 @@ def stored(unit: str = "day") -> tuple[dict, dict]:
     days: dict = {}
     for row in incident_model.objects.all():
         key = (row.region_id, getattr(row, field), row.incident_type, row.status)
-        counts = (row.incidents, *(getattr(row, name) for name in CASUALTIES))
+        counts = (row.incidents, *(getattr(row, count.column) for count in SUMMED_COUNTS))
         days[key] = _added(days.get(key), counts)
     assets: Counter = Counter()
     for row in asset_model.objects.all() if asset_model else []:
@@ -65,7 +65,7 @@ def recomputed(unit: str = "day") -> tuple[dict, dict]:
             incident.incident_type,
             incident.status,
         )
-        counts = (1, *(getattr(incident, name) for name in CASUALTIES))
+        counts = (1, *(getattr(incident, count.field) for count in SUMMED_COUNTS))
         days[key] = _added(days.get(key), counts)
     assets: Counter = Counter()
     if TABLES[unit][2] is not None:

@@ -9,13 +9,13 @@ from collections import Counter
 import pytest
 
 from incidents.figures.periods import whole_units
+from incidents.figures.sums import INCIDENT_SUMS, SUMMED_COUNTS
 from incidents.models import Incident
 from incidents.selectors import Period, national_summary, region_needs, weekly_incidents
 from tests.factories import DamagedAssetFactory, IncidentFactory, region
 
 pytestmark = pytest.mark.django_db
 d = dt.date
-CASUALTIES = ("killed", "injured", "children_killed", "children_injured")
 
 # (pcode or None, day, type, status, killed, injured, damaged asset or None)
 RECORDS = [
@@ -71,8 +71,8 @@ def raw_by_region(period: Period) -> dict[str | None, tuple]:
     damage: dict[str | None, Counter] = {}
     for incident in counted(period):
         pcode = incident.region.pcode if incident.region else None
-        counts = (1, *(getattr(incident, name) for name in CASUALTIES))
-        before = sums.get(pcode, (0,) * 5)
+        counts = (1, *(getattr(incident, count.field) for count in SUMMED_COUNTS))
+        before = sums.get(pcode, (0,) * len(INCIDENT_SUMS))
         sums[pcode] = tuple(a + b for a, b in zip(before, counts, strict=True))
         for asset in incident.assets.all():
             damage.setdefault(pcode, Counter())[asset.asset_type] += asset.count
@@ -85,10 +85,10 @@ def raw_weekly(period: Period) -> list[dict]:
         monday = incident.occurred_on - dt.timedelta(days=incident.occurred_on.weekday())
         row = weeks.setdefault((monday, incident.incident_type), Counter())
         row["incidents"] += 1
-        for name in CASUALTIES:
-            row[name] += getattr(incident, name)
+        for count in SUMMED_COUNTS:
+            row[count.column] += getattr(incident, count.field)
     return [
-        {"week": week, "incident_type": kind, **{n: row[n] for n in ("incidents", *CASUALTIES)}}
+        {"week": week, "incident_type": kind, **{n: row[n] for n in INCIDENT_SUMS}}
         for (week, kind), row in sorted(weeks.items())
     ]
 
@@ -97,23 +97,23 @@ def selected_by_region(period: Period) -> dict[str | None, tuple]:
     """The selectors' figures in the shape of ``raw_by_region``; what the national summary
     holds beyond the regions is the incidents without one."""
     rows = {
-        row.pcode: (row.incidents, *(getattr(row, name) for name in CASUALTIES), row.damaged)
+        row.pcode: (*(getattr(row, name) for name in INCIDENT_SUMS), row.damaged)
         for row in region_needs(period=period)
     }
     summary = national_summary(period=period)
-    national = (summary.incidents, *(getattr(summary, name) for name in CASUALTIES))
+    national = tuple(getattr(summary, name) for name in INCIDENT_SUMS)
     unplaced = [
         total - sum(counts[index] for counts in rows.values())
         for index, total in enumerate(national)
     ]
     damage = Counter(summary.damaged)
     for counts in rows.values():
-        damage.subtract(counts[5])
+        damage.subtract(counts[-1])
     rows[None] = (*unplaced, dict(damage))
     return {
-        pcode: (*counts[:5], {kind: total for kind, total in counts[5].items() if total})
+        pcode: (*counts[:-1], {kind: total for kind, total in counts[-1].items() if total})
         for pcode, counts in rows.items()
-        if any(counts[:5]) or any(counts[5].values())
+        if any(counts[:-1]) or any(counts[-1].values())
     }
 
 

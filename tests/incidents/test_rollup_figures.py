@@ -181,14 +181,16 @@ def test_new_incidents_are_added_from_their_values_in_memory(organisation):
             [DamagedAsset(incident=incident, asset_type=kind, count=n) for kind, n in assets]
         )
         new.append(
-            NewIncident(
-                region_id=incident.region_id,
-                occurred_on=day,
-                incident_type=incident.incident_type,
-                status=status,
-                killed=killed,
-                injured=killed + 1,
-                assets=tuple(assets),
+            NewIncident.of(
+                {
+                    "region_id": incident.region_id,
+                    "occurred_on": day,
+                    "incident_type": incident.incident_type,
+                    "status": status,
+                    "killed": killed,
+                    "injured": killed + 1,
+                },
+                assets,
             )
         )
     add_new_incidents(new)

@@ -1,0 +1,26 @@
+"""The one declaration of the summed incident counts (``SUMMED_COUNTS``) agrees with the
+models that store the sums and with the needs figures that read them."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+from incidents.figures.sums import INCIDENT_SUMS, SUMMED_COUNTS
+from incidents.models import Incident
+from incidents.models.figures import IncidentSums
+from incidents.selectors.needs import Figures
+
+
+def test_every_summed_count_is_a_field_of_incidents():
+    names = {field.name for field in Incident._meta.get_fields()}
+    assert [count.field for count in SUMMED_COUNTS if count.field not in names] == []
+
+
+def test_the_incident_figure_tables_hold_every_declared_sum_and_no_other():
+    assert tuple(field.name for field in IncidentSums._meta.fields) == INCIDENT_SUMS
+
+
+def test_the_needs_figures_have_a_field_for_every_declared_sum_and_no_other():
+    # Named fields, for the API serializers and the templates; filled from INCIDENT_SUMS.
+    counts = {field.name for field in fields(Figures) if field.type == "int"}
+    assert counts == set(INCIDENT_SUMS)

@@ -20,20 +20,15 @@ from django.utils import timezone
 
 from incidents.figures.hooks import figures_kept_by_caller
 from incidents.figures.incidents import NewIncident, add_new_incidents, change_incidents
-from incidents.figures.sums import SUMMED_FIELDS
+from incidents.figures.sums import DAILY, ROLLUPS, SUMMED_FIELDS
 from incidents.ingestion.bulk import column_name, insert_rows, one_of, update_rows
 from incidents.ingestion.gazetteer import Match, NameIndex
 from incidents.ingestion.parsers.impact import split_impact_key
 from incidents.ingestion.records import BaselineRecord, IncidentRecord, ParsedRow, ShipmentRecord
 from incidents.models import (
-    AssetDayFigures,
-    AssetMonthFigures,
     DamagedAsset,
     GrainShipment,
     Incident,
-    IncidentDayFigures,
-    IncidentMonthFigures,
-    IncidentWeekFigures,
     IngestionIssue,
     IngestionRun,
     NeedsBaseline,
@@ -51,14 +46,6 @@ INCIDENT_FACTS = [
     if item.name not in {"external_id", "region_ref", "sources", "assets", "absent"}
 ]
 _incident_facts = attrgetter(*INCIDENT_FACTS)
-# The summed figures new incidents add rows to.
-FIGURE_MODELS: tuple[type[Model], ...] = (
-    IncidentDayFigures,
-    IncidentWeekFigures,
-    IncidentMonthFigures,
-    AssetDayFigures,
-    AssetMonthFigures,
-)
 
 
 @dataclass
@@ -377,7 +364,9 @@ class IncidentWriter(BatchWriter):
     compare_children = ("sources", "assets")
 
     def grown_models(self) -> list[type[Model]]:
-        return [*super().grown_models(), Source, DamagedAsset, *FIGURE_MODELS]
+        # The summed figures new incidents add rows to.
+        figures = [table.model for table in (*DAILY, *ROLLUPS)]
+        return [*super().grown_models(), Source, DamagedAsset, *figures]
 
     SOURCE_FIELDS = ("name", "kind", "title", "url", "published_on")
     ASSET_FIELDS = ("asset_type", "name", "count", "damage_level", "notes")

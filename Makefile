@@ -71,7 +71,7 @@ messages: $(VENV)/.dev
 	$(MANAGE) compilemessages -l uk --ignore=.venv
 
 # Production stack with Docker (needs a Docker engine with the compose plugin and a .env
-# file; see README "Deploy with Docker").
+# file; see docs/deployment.md).
 COMPOSE := docker compose -p impact -f docker/compose.yaml --env-file .env
 
 up:

@@ -1,1 +1,1 @@
-"""Benchmarks at scale: `make bench` (see README). Not part of the test suite."""
+"""Benchmarks at scale: `make bench` (see docs/benchmarks.md). Not part of the test suite."""

@@ -6,7 +6,7 @@ import os
 bind = "0.0.0.0:8000"
 workers = int(os.environ.get("GUNICORN_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 8)))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
-# Requests come through the reverse proxy; it sets X-Forwarded-* (see README).
+# Requests come through the reverse proxy; it sets X-Forwarded-* (see docs/deployment.md).
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "*")
 # Requests are recycled now and then so a slow leak cannot grow without bound.
 max_requests = 2000

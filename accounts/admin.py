@@ -3,7 +3,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db import models
-from django.db.models import Count
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.admin import APIKeyModelAdmin
 
@@ -18,7 +19,7 @@ class OrganisationAdmin(admin.ModelAdmin):
     search_fields = ["name", "acronym", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
-    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Organisation]:
         return super().get_queryset(request).annotate(member_count=Count("members"))
 
     @admin.display(description=_("members"), ordering="member_count")
@@ -41,7 +42,7 @@ class UserAdmin(BaseUserAdmin):
         (_("Organisation"), {"fields": ["organisation", "groups", "is_staff"]}),
     )
 
-    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return super().get_queryset(request).prefetch_related("groups")
 
     @admin.display(description=_("roles"))

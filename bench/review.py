@@ -45,7 +45,7 @@ def bare_verify(ids: list[int], user_id: int) -> None:
 
     from incidents.models import Incident
 
-    history = Incident.history.model  # type: ignore[attr-defined]
+    history = Incident.history.model
     columns = ", ".join(
         field.column
         for field in history._meta.concrete_fields
@@ -109,7 +109,7 @@ def bench_review(folder: Path, size: int = REVIEW_SIZE) -> dict[str, Any]:
         start = time.perf_counter()
         service()
         committed = time.perf_counter() - start
-    history = Incident.history.filter(id__in=ids, history_change_reason="Verified")  # type: ignore[attr-defined]
+    history = Incident.history.filter(id__in=ids, history_change_reason="Verified")
     assert history.count() == size
     return {
         "size": size,

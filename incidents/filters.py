@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 import django_filters
 from django import forms
@@ -25,7 +27,7 @@ from incidents.models import (
 from incidents.selectors.places import region_ids_for_codes, unknown_region_codes
 
 
-def _by_region_code(field: str):  # type: ignore[no-untyped-def]
+def _by_region_code(field: str) -> Callable[[QuerySet, str, str], QuerySet]:
     def method(queryset: QuerySet, name: str, value: str) -> QuerySet:
         codes = [code.strip().upper() for code in value.split(",") if code.strip()]
         # A mistyped code is an error, not an empty list that reads as "nothing happened".
@@ -77,7 +79,7 @@ class OrderedPeriodForm(forms.Form):
 
 
 class RegionCodeFilter(django_filters.CharFilter):
-    def __init__(self, field: str = "region", **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, field: str = "region", **kwargs: Any) -> None:
         kwargs.setdefault(
             "help_text",
             _("Region by OCHA P-code (UA46) or ISO 3166-2 code (UA-46); comma-separated."),

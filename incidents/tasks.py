@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections
 
@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
-def ingestion_run_execute_task(self, run_id: int) -> str:  # type: ignore[no-untyped-def]
+def ingestion_run_execute_task(self: Task, run_id: int) -> str:
     try:
         run = services.ingestion_run_execute(run_id=run_id, task_id=self.request.id or "")
     except (OperationalError, InterfaceError) as error:

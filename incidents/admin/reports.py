@@ -45,7 +45,7 @@ class ParentEditableInline(admin.TabularInline):
 class DamagedAssetInline(ParentEditableInline):
     model = DamagedAsset
     fields = ["asset_type", "name", "count", "damage_level", "notes"]
-    formfield_overrides = {  # type: ignore[misc]
+    formfield_overrides = {
         **HTTPS_URL_FIELDS,
         models.TextField: {"widget": forms.TextInput(attrs={"size": 40})},
     }

@@ -153,7 +153,9 @@ class ReviewedRecordAdmin(ScopedHistoryAdmin):
             return False
         return obj is None or services.can_edit_record(user=request.user, record=obj)
 
-    def save_model(self, request: HttpRequest, obj: Any, form: forms.ModelForm, change: bool):
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: forms.ModelForm, change: bool
+    ) -> None:
         if not change:
             services.record_prepare_new(record=obj, by=request.user)
         elif form.changed_data:

@@ -142,7 +142,9 @@ class CSVRenderer(BaseRenderer):
     charset = "utf-8"
     hxl = False
 
-    def render(self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None):  # type: ignore[no-untyped-def]
+    def render(
+        self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None
+    ) -> str:
         rows = table(data)
         fields = list(dict.fromkeys(name for row in rows for name in row))
         view = (renderer_context or {}).get("view")
@@ -162,7 +164,9 @@ class GeoJSONRenderer(JSONRenderer):
     media_type = "application/geo+json"
     format = "geojson"
 
-    def render(self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None):  # type: ignore[no-untyped-def]
+    def render(
+        self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None
+    ) -> bytes:
         # A record is a Feature; anything else (a message) is written as it is.
         if isinstance(data, Mapping) and ("id" in data or "pcode" in data):
             data = _feature(data)

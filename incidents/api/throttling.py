@@ -63,7 +63,7 @@ class CountingRateThrottle(SimpleRateThrottle):
             if limit is not None and seconds is not None:
                 self.rates.append((str(scope), limit, seconds))
 
-    @property  # type: ignore[override]
+    @property
     def cache(self) -> BaseCache:  # type: ignore[override]
         """The backend itself (DRF's is a proxy to it, which hides what it is)."""
         return caches["default"]

@@ -98,7 +98,7 @@ def _remember_old(sender: Any, instance: ServiceDisruption, **kwargs: Any) -> No
 
 
 def _current(instance: ServiceDisruption) -> Outage:
-    return tuple(getattr(instance, name) for name in FIELDS)  # type: ignore[return-value]
+    return tuple(getattr(instance, name) for name in FIELDS)
 
 
 def _outage_saved(sender: Any, instance: ServiceDisruption, **kwargs: Any) -> None:

@@ -125,7 +125,7 @@ def move_outages(moves: Mapping[str, Sequence[int]], status: str) -> None:
             found = ServiceDisruption.objects.filter(pk__in=chunk).values_list(*FIELDS)
             for outage in found:
                 before = (*outage[:2], old, *outage[3:])
-                keys |= day_keys(outage) | day_keys(before)  # type: ignore[arg-type]
+                keys |= day_keys(outage) | day_keys(before)
     refresh_outage_figures(keys)
 
 

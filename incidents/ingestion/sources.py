@@ -9,7 +9,7 @@ import socket
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -95,7 +95,15 @@ class _PublicOnlyHTTPSHandler(urllib.request.HTTPSHandler):
 
 
 class _NoRedirectToOtherSchemes(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: http.client.HTTPMessage,
+        newurl: str,
+    ) -> urllib.request.Request | None:
         _check_scheme(newurl)
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -21,13 +23,13 @@ from incidents.models.places import Port, Region
 
 
 class ServiceDisruptionQuerySet(ReviewedQuerySet):
-    def ongoing_at(self, moment) -> ServiceDisruptionQuerySet:  # type: ignore[no-untyped-def]
+    def ongoing_at(self, moment: datetime) -> ServiceDisruptionQuerySet:
         """Outages that had started by ``moment`` and were not restored by it."""
         return self.filter(started_at__lte=moment).filter(
             Q(restored_at__isnull=True) | Q(restored_at__gt=moment)
         )
 
-    def not_restored_by(self, moment) -> list[ServiceDisruptionQuerySet]:  # type: ignore[no-untyped-def]
+    def not_restored_by(self, moment: datetime) -> list[ServiceDisruptionQuerySet]:
         """The outages not restored by ``moment`` as two querysets, still out and restored
         after it, to be read together with UNION ALL: with the two conditions joined by OR,
         PostgreSQL fetched every such outage's table row, while each alone is read from the
@@ -86,7 +88,7 @@ class ServiceDisruption(ReviewedRecord):
     )
     description = models.TextField(_("description"), blank=True)
 
-    objects = ServiceDisruptionManager()  # type: ignore[misc,assignment]
+    objects = ServiceDisruptionManager()  # type: ignore[misc]
     history = HistoricalRecords(get_user=history_user, excluded_fields=["updated_at"])
 
     FIGURE_FIELDS = ("people_affected", "households_affected")

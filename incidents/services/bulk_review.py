@@ -224,7 +224,7 @@ def _quote(name: str | None) -> str:
 
 
 def _pk_column(model: type[models.Model]) -> str:
-    return str(model._meta.pk.column)  # type: ignore[union-attr]
+    return str(model._meta.pk.column)
 
 
 def _update(

@@ -141,16 +141,16 @@ def open_table(stream: BinaryIO, *, sheet: str | None = None) -> BinaryIO:
     when it cannot seek: the zip directory is at its end), else the same bytes unchanged."""
     head = stream.read(len(ZIP_MAGIC))
     if head != ZIP_MAGIC:
-        return io.BufferedReader(ReplayStream(head, stream))  # type: ignore[return-value]
+        return io.BufferedReader(ReplayStream(head, stream))
     if _seekable(stream):
         stream.seek(0)
-        return Workbook(stream, sheet=sheet)  # type: ignore[return-value]
+        return Workbook(stream, sheet=sheet)
     # The Workbook owns the spool and closes it with itself.
     spool = tempfile.TemporaryFile()  # noqa: SIM115
     spool.write(head)
     shutil.copyfileobj(stream, spool, 1 << 20)
     spool.seek(0)
-    return Workbook(spool, sheet=sheet)  # type: ignore[return-value]
+    return Workbook(spool, sheet=sheet)
 
 
 def _seekable(stream: BinaryIO) -> bool:

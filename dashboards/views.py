@@ -27,7 +27,7 @@ from dashboards import charts, selectors
 from dashboards.forms import MAP_METRICS, DashboardFilterForm
 from dashboards.grain import exports_chart, grain_overview, share_chart
 from dashboards.severity import LEVEL_NAMES, SECTORS
-from incidents.api.formats import spreadsheet_safe
+from impact.spreadsheets import spreadsheet_safe
 from incidents.boundaries import GEOBOUNDARIES_ATTRIBUTION
 from incidents.figures.cache import cached_figures
 from incidents.models import Region, ServiceDisruption

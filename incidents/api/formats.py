@@ -14,33 +14,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.utils.encoders import JSONEncoder
 
+from impact.spreadsheets import spreadsheet_safe
 from incidents.api.hxl import COMMON, hxl_tag, tags_for
 
 CHUNK_CHARACTERS = 64 * 1024  # streamed exports go out in chunks of about this size
-
-
-# A cell a spreadsheet would run as a formula starts with one of these (OWASP "CSV
-# injection"); numbers such as "-33.5" are data and stay as they are.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?")
-
-
-def spreadsheet_safe(value: Any) -> Any:
-    """Text a spreadsheet would take for a formula, prefixed with ``'`` so it shows as text."""
-    if (
-        isinstance(value, str)
-        and value.startswith(_FORMULA_STARTS)
-        and not _NUMBER.fullmatch(value)
-    ):
-        return "'" + value
-    return value
 
 
 def _cell(value: Any) -> Any:

@@ -8,7 +8,7 @@ import io
 import pytest
 from django.utils import timezone
 
-from incidents.api.formats import spreadsheet_safe
+from impact.spreadsheets import spreadsheet_safe
 from incidents.models import VerificationStatus
 from tests.factories import GrainShipmentFactory, IncidentFactory, region
 

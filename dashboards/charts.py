@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 from plotly.colors import sample_colorscale
 
-from dashboards.selectors import RegionSeverity
+from dashboards.selectors import RegionOutline, RegionSeverity
 from dashboards.severity import LEVEL_NAMES, SECTORS
 from incidents.models import Incident, ServiceDisruption
 
@@ -68,6 +68,20 @@ def simplified_geometry(geometry: dict[str, Any], tolerance: float = 0.01) -> di
     """The geometry as a MultiPolygon of its simplified exterior rings (see ``_outline``)."""
     rings = [[list(point) for point in _simplified(ring, tolerance)] for ring in _rings(geometry)]
     return {"type": "MultiPolygon", "coordinates": [[ring] for ring in rings]}
+
+
+def map_geography(
+    outlines: Sequence[RegionOutline],
+) -> tuple[dict[str, dict[str, Any]], dict[str, tuple[float, float]], str]:
+    """Simplified boundaries and centroids by P-code (what ``region_map`` draws), and the
+    attribution of the boundaries."""
+    boundaries, sources = {}, set()
+    for outline in outlines:
+        if outline.geometry is not None:
+            boundaries[outline.pcode] = simplified_geometry(outline.geometry)
+            sources.add(outline.source)
+    centroids = {outline.pcode: (outline.latitude, outline.longitude) for outline in outlines}
+    return boundaries, centroids, " ".join(sorted(sources))
 
 
 def _outline(

@@ -1,4 +1,5 @@
-"""What the dashboards show, computed in the database from verified records."""
+"""What the dashboards show, computed in the database from verified records: needs and
+severity by region, outages over time, region geometry, and the grain corridor."""
 
 from __future__ import annotations
 
@@ -6,29 +7,46 @@ import datetime as dt
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from typing import Any
 
-from django.db.models import F, Max, Min, Q, Sum, Value
+from django.db.models import Count, F, Max, Min, Q, Sum, Value
 from django.utils import timezone
 
 from dashboards.severity import SECTORS, per_100k, severity
-from incidents.models import Incident, OutageDayFigures, ServiceDisruption
+from incidents.boundaries import GEOBOUNDARIES_ATTRIBUTION
+from incidents.models import (
+    GrainDisruption,
+    GrainShipment,
+    Incident,
+    OutageDayFigures,
+    Region,
+    ServiceDisruption,
+)
 from incidents.selectors import (
+    GrainMonth,
     Period,
     RegionNeeds,
     counted_incidents,
     counted_outages,
+    grain_exports_by_port_and_month,
     region_needs,
     weekly_incidents,
 )
 
 __all__ = [
+    "DisruptionEffect",
+    "GrainOverview",
     "Period",
+    "RegionOutline",
     "RegionSeverity",
     "daily_levels",
+    "disruption_effects",
+    "grain_overview",
     "needs_with_severity",
     "people_without_over_time",
     "region_incidents",
     "region_outages",
+    "region_outlines",
     "weekly_incidents",
 ]
 
@@ -89,6 +107,29 @@ def region_outages(*, region_id: int, period: Period, limit: int = 100) -> list[
     """The region's counted outages, ongoing ones first, then the most recent."""
     outages = counted_outages(replace(period, region_id=region_id))
     return list(outages.order_by(F("restored_at").desc(nulls_first=True), "-started_at")[:limit])
+
+
+@dataclass(frozen=True)
+class RegionOutline:
+    pcode: str
+    latitude: float
+    longitude: float
+    geometry: dict[str, Any] | None  # GeoJSON; None until the region's boundary is loaded
+    source: str  # whom the boundary comes from ("" without one)
+
+
+def region_outlines() -> list[RegionOutline]:
+    """First-level regions with their boundary, for the map, in one query."""
+    regions = Region.objects.first_level().select_related("boundary")
+    outlines = []
+    for region in regions.only("pcode", "latitude", "longitude", "boundary"):
+        boundary = getattr(region, "boundary", None)
+        geometry, source = None, ""
+        if boundary is not None:
+            geometry, source = boundary.geometry, boundary.source or GEOBOUNDARIES_ATTRIBUTION
+        latitude, longitude = float(region.latitude or 0), float(region.longitude or 0)
+        outlines.append(RegionOutline(region.pcode, latitude, longitude, geometry, source))
+    return outlines
 
 
 def people_without_over_time(
@@ -156,3 +197,81 @@ def daily_levels(points: list[tuple[dt.date, int]]) -> Iterator[tuple[dt.date, i
             day += dt.timedelta(days=1)
     if points:
         yield points[-1]
+
+
+# -- the grain corridor: what left which port when, and what disruptions did to it --------
+
+WINDOWS = (30, 90)
+
+
+@dataclass(frozen=True)
+class DisruptionEffect:
+    disruption: GrainDisruption
+    # Tonnes shipped in the N days before and from the disruption's start, per window.
+    before: dict[int, int]
+    after: dict[int, int]
+
+
+@dataclass(frozen=True)
+class GrainOverview:
+    tonnes: int
+    voyages: int
+    by_month: tuple[GrainMonth, ...]
+    by_commodity: list[dict[str, Any]]
+    by_income_group: list[dict[str, Any]]
+    effects: list[DisruptionEffect]
+
+
+def _shipments(period: Period) -> Any:
+    shipments = GrainShipment.objects.all()
+    if period.date_from:
+        shipments = shipments.filter(departed_on__gte=period.date_from)
+    if period.date_to:
+        shipments = shipments.filter(departed_on__lte=period.date_to)
+    return shipments
+
+
+def disruption_effects(disruptions: list[GrainDisruption]) -> list[DisruptionEffect]:
+    """Tonnes before and after each disruption, in one query for all of them."""
+    sums: dict[str, Any] = {}
+    for index, disruption in enumerate(disruptions):
+        start = disruption.started_on
+        for days in WINDOWS:
+            window = dt.timedelta(days=days)
+            before = Q(departed_on__gte=start - window, departed_on__lt=start)
+            after = Q(departed_on__gte=start, departed_on__lt=start + window)
+            sums[f"b{index}_{days}"] = Sum("tonnes", filter=before, default=0)
+            sums[f"a{index}_{days}"] = Sum("tonnes", filter=after, default=0)
+    totals = GrainShipment.objects.aggregate(**sums) if sums else {}
+    return [
+        DisruptionEffect(
+            disruption=disruption,
+            before={days: totals[f"b{index}_{days}"] for days in WINDOWS},
+            after={days: totals[f"a{index}_{days}"] for days in WINDOWS},
+        )
+        for index, disruption in enumerate(disruptions)
+    ]
+
+
+def grain_overview(*, period: Period) -> GrainOverview:
+    shipments = _shipments(period)
+    totals = shipments.aggregate(
+        tonnes=Sum("tonnes", default=0), voyages=Count("voyage_number", distinct=True)
+    )
+    disruptions = list(
+        GrainDisruption.objects.filter(status__in=period.statuses)
+        .select_related("port")
+        .order_by("started_on")
+    )
+    return GrainOverview(
+        tonnes=totals["tonnes"],
+        voyages=totals["voyages"],
+        by_month=grain_exports_by_port_and_month(period=period),
+        by_commodity=list(
+            shipments.values("commodity").annotate(tonnes=Sum("tonnes")).order_by("-tonnes")
+        ),
+        by_income_group=list(
+            shipments.values("income_group").annotate(tonnes=Sum("tonnes")).order_by("-tonnes")
+        ),
+        effects=disruption_effects(disruptions),
+    )

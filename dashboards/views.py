@@ -1,4 +1,5 @@
-"""Dashboard pages: selectors compute, chart functions draw, these views only wire them.
+"""Dashboard pages: selectors read, the pure chart and table functions build, these views
+only wire them and render.
 
 What a page computes is cached (see ``incidents.figures.cache``) per filter and language,
 and recomputed as soon as any record behind it changes.
@@ -6,10 +7,9 @@ and recomputed as soon as any record behind it changes.
 
 from __future__ import annotations
 
-import csv
 import json
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import replace
 from functools import wraps
 from typing import Any
 
@@ -23,18 +23,13 @@ from django.template.loader import render_to_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from dashboards import charts, selectors
+from dashboards import charts, grain_charts, selectors, tables
 from dashboards.forms import MAP_METRICS, DashboardFilterForm
-from dashboards.grain import exports_chart, grain_overview, share_chart
 from dashboards.severity import LEVEL_NAMES, SECTORS
-from impact.spreadsheets import spreadsheet_safe
-from incidents.boundaries import GEOBOUNDARIES_ATTRIBUTION
 from incidents.figures.cache import cached_figures
-from incidents.models import Region, ServiceDisruption
+from incidents.models import Region
 from incidents.selectors import Period, needs_and_summary
 from incidents.services import user_sees_all_organisations
-
-Table = tuple[list[str], Iterable[list[Any]]]
 
 
 def dashboard_access(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
@@ -52,39 +47,15 @@ def dashboard_access(view: Callable[..., HttpResponseBase]) -> Callable[..., Htt
 
 def _geography() -> tuple[dict[str, dict[str, Any]], dict[str, tuple[float, float]], str]:
     """Boundaries (simplified once, then cached) and centroids by P-code, and attribution."""
-    return cached_figures("geography", (), _load_geography)
+    return cached_figures(
+        "geography", (), lambda: charts.map_geography(selectors.region_outlines())
+    )
 
 
-def _load_geography() -> tuple[dict[str, dict[str, Any]], dict[str, tuple[float, float]], str]:
-    regions = Region.objects.first_level().select_related("boundary")
-    boundaries, centroids, sources = {}, {}, set()
-    for region in regions.only("pcode", "latitude", "longitude", "boundary"):
-        centroids[region.pcode] = (float(region.latitude or 0), float(region.longitude or 0))
-        outline = getattr(region, "boundary", None)
-        if outline is not None:
-            boundaries[region.pcode] = charts.simplified_geometry(outline.geometry)
-            sources.add(outline.source or GEOBOUNDARIES_ATTRIBUTION)
-    return boundaries, centroids, " ".join(sorted(sources))
-
-
-class _Line:
-    """What csv.writer writes to: it hands each line back instead of keeping it."""
-
-    def write(self, line: str) -> str:
-        return line
-
-
-def _csv_lines(table: Table) -> Iterator[str]:
-    header, rows = table
-    writer = csv.writer(_Line())
-    yield writer.writerow(header)
-    for row in rows:
-        yield writer.writerow([spreadsheet_safe(cell) for cell in row])
-
-
-def _csv_download(name: str, table: Table) -> StreamingHttpResponse:
+def _csv_download(name: str, table: tables.Table) -> StreamingHttpResponse:
     """Streamed line by line: a long period's daily rows never sit in memory at once."""
-    response = StreamingHttpResponse(_csv_lines(table), content_type="text/csv; charset=utf-8")
+    lines = tables.csv_lines(table)
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response
 
@@ -92,66 +63,6 @@ def _csv_download(name: str, table: Table) -> StreamingHttpResponse:
 def _figure_json(figure: go.Figure) -> dict[str, Any]:
     # Plain JSON (no numpy), embedded with json_script: text from the data is escaped.
     return json.loads(figure.to_json())
-
-
-SERVICES_SHOWN = ("electricity", "water", "heating", "health_care", "telecom")
-
-
-def _needs_tables(graded: list[selectors.RegionSeverity], weekly: list[dict[str, Any]]) -> dict:
-    sector_keys = [sector.key for sector in SECTORS]
-    return {
-        "needs": (
-            [
-                "pcode",
-                "region",
-                "population",
-                "people_in_need",
-                "baseline",
-                *sector_keys,
-                *[f"{key}_level" for key in sector_keys],
-                *[f"{service}_outages_now" for service in SERVICES_SHOWN],
-                *[f"{service}_person_days" for service in SERVICES_SHOWN],
-            ],
-            [
-                [
-                    row.needs.pcode,
-                    row.needs.name,
-                    row.needs.population,
-                    row.needs.people_in_need,
-                    row.needs.baseline,
-                ]
-                + [row.values[key] for key in sector_keys]
-                + [row.levels[key] for key in sector_keys]
-                + [row.needs.outages.get(service, 0) for service in SERVICES_SHOWN]
-                + [row.needs.person_days.get(service, 0) for service in SERVICES_SHOWN]
-                for row in graded
-            ],
-        ),
-        "weekly": (
-            ["week", "incident_type", "incidents", "killed", "injured"],
-            [
-                [r["week"], r["incident_type"], r["incidents"], r["killed"], r["injured"]]
-                for r in weekly
-            ],
-        ),
-    }
-
-
-@dataclass(frozen=True)
-class _DailyLevelRows:
-    """The rows of people without each service, one per day, made as they are read: the
-    cache keeps only the days the numbers changed."""
-
-    series: dict[str, list[tuple[Any, int]]]
-
-    def __iter__(self) -> Iterator[list[Any]]:
-        for service, points in self.series.items():
-            for day, people in selectors.daily_levels(points):
-                yield [day, service, people]
-
-
-def _people_without_table(series: dict[str, list[tuple[Any, int]]]) -> Table:
-    return (["day", "service", "people_without"], _DailyLevelRows(series))
 
 
 def _filter_form(request: HttpRequest, **options: Any) -> DashboardFilterForm:
@@ -212,13 +123,14 @@ def _overview_figures(period: Period, metric: str, pcode: str) -> dict[str, Any]
         "graded": graded,
         "weekly": weekly,
         "tables": {
-            **_needs_tables(graded, weekly),
-            "outages": _people_without_table(over_time),
+            "needs": tables.needs_table(graded),
+            "weekly": tables.weekly_table(weekly),
+            "outages": tables.people_without_table(over_time),
         },
         "figures": {name: _figure_json(figure) for name, figure in figures.items()},
         # Rendered once with the figures: a few years of weeks by type are thousands of
         # cells, and rendering them was most of a warm page's time.
-        "weekly_table": render_to_string("dashboards/weekly_table.html", {"weekly": weekly}),
+        "weekly_table": render_to_string("dashboards/tables/weekly.html", {"weekly": weekly}),
         "attribution": attribution if boundaries else "",
     }
 
@@ -233,7 +145,7 @@ def overview(request: HttpRequest) -> HttpResponseBase:
     metric = data.get("metric") or "incidents"
     pcode = data["region"].pcode if data.get("region") else ""
     computed = cached_figures(
-        "overview",
+        "overview-page",
         (period, metric, get_language()),
         lambda: _overview_figures(period, metric, pcode),
     )
@@ -268,23 +180,14 @@ def _region_figures(place: Region, period: Period) -> dict[str, Any]:
         ),
     }
     row = graded[0] if graded else None
-    service_rows = [
-        (
-            ServiceDisruption.Service(service).label,
-            row.needs.people_without.get(service, 0),
-            row.needs.outages.get(service, 0),
-            row.needs.person_days.get(service, 0),
-        )
-        for service in ServiceDisruption.Service.values
-        if row is not None
-    ]
     return {
         "row": row,
-        "service_rows": service_rows,
+        "service_rows": tables.service_rows(row),
         "weekly": weekly,
         "tables": {
-            **_needs_tables(graded, weekly),
-            "outages": _people_without_table(over_time),
+            "needs": tables.needs_table(graded),
+            "weekly": tables.weekly_table(weekly),
+            "outages": tables.people_without_table(over_time),
         },
         "figures": {key: _figure_json(figure) for key, figure in figures.items()},
         "incidents": selectors.region_incidents(region_id=place.pk, period=period),
@@ -303,7 +206,7 @@ def region(request: HttpRequest, pcode: str) -> HttpResponseBase:
         return render(request, "dashboards/region.html", context, status=400)
     period = replace(period, region_id=place.pk)
     computed = cached_figures(
-        "region", (period, get_language()), lambda: _region_figures(place, period)
+        "region-page", (period, get_language()), lambda: _region_figures(place, period)
     )
     download = request.GET.get("download", "")
     if download in computed["tables"]:
@@ -319,54 +222,29 @@ def region(request: HttpRequest, pcode: str) -> HttpResponseBase:
 
 
 def _grain_figures(period: Period) -> dict[str, Any]:
-    overview = grain_overview(period=period)
+    overview = selectors.grain_overview(period=period)
     disruptions = [effect.disruption for effect in overview.effects]
     figures = {
-        "exports": exports_chart(
+        "exports": grain_charts.exports_chart(
             overview.by_month, disruptions, title=_("Tonnes exported per month, by port")
         ),
-        "commodity": share_chart(
+        "commodity": grain_charts.share_chart(
             overview.by_commodity, key="commodity", title=_("Tonnes by commodity")
         ),
-        "income": share_chart(
+        "income": grain_charts.share_chart(
             overview.by_income_group,
             key="income_group",
             title=_("Tonnes by destination income group"),
         ),
     }
-    tables: dict[str, Table] = {
-        "exports": (
-            ["month", "port", "tonnes", "voyages"],
-            [[row.month, row.port, row.tonnes, row.voyages] for row in overview.by_month],
-        ),
-        "commodity": (
-            ["commodity", "tonnes"],
-            [[row["commodity"], row["tonnes"]] for row in overview.by_commodity],
-        ),
-        "income": (
-            ["income_group", "tonnes"],
-            [[row["income_group"], row["tonnes"]] for row in overview.by_income_group],
-        ),
-        "disruptions": (
-            ["started_on", "disruption_type", "port", "before_30", "after_30", "before_90"]
-            + ["after_90"],
-            [
-                [
-                    effect.disruption.started_on,
-                    effect.disruption.disruption_type,
-                    effect.disruption.port.name if effect.disruption.port else "",
-                    effect.before[30],
-                    effect.after[30],
-                    effect.before[90],
-                    effect.after[90],
-                ]
-                for effect in overview.effects
-            ],
-        ),
-    }
     return {
         "overview": overview,
-        "tables": tables,
+        "tables": {
+            "exports": tables.grain_exports_table(overview.by_month),
+            "commodity": tables.tonnes_table(overview.by_commodity, key="commodity"),
+            "income": tables.tonnes_table(overview.by_income_group, key="income_group"),
+            "disruptions": tables.disruption_effects_table(overview.effects),
+        },
         "figures": {name: _figure_json(figure) for name, figure in figures.items()},
     }
 
@@ -377,7 +255,9 @@ def grain(request: HttpRequest) -> HttpResponseBase:
     period = _period(form)
     if period is None:
         return render(request, "dashboards/grain.html", {"form": form}, status=400)
-    computed = cached_figures("grain", (period, get_language()), lambda: _grain_figures(period))
+    computed = cached_figures(
+        "grain-page", (period, get_language()), lambda: _grain_figures(period)
+    )
     download = request.GET.get("download", "")
     if download in computed["tables"]:
         return _csv_download(f"grain-{download}", computed["tables"][download])

@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from dashboards.grain import disruption_effects, exports_chart
+from dashboards.grain_charts import exports_chart
+from dashboards.selectors import disruption_effects
 from tests.factories import GrainDisruptionFactory, GrainShipmentFactory, port
 
 pytestmark = pytest.mark.django_db

@@ -3,21 +3,21 @@
 ``SUMMED_COUNTS`` is the one declaration of the incident counts that are summed: each
 incident field and the column of the incident figure tables that holds its sum. The rest
 is derived from it: ``INCIDENT_SUMS`` (the tables' sums), ``NewIncident``'s counts and
-``COLUMNS`` (``incidents.figures.incidents``), the SQL here, the sums the needs selectors
-read, and the tests' recomputations. Adding a summed count touches, tried with a dummy:
+``COLUMNS`` (``incidents.figures.incidents``), the SQL here, the needs figures
+(``Figures.sums`` in ``incidents.selectors.needs``, also read by name), and the tests'
+recomputations. Adding a summed count touches, tried with a dummy:
 
 - the source field on ``Incident`` (``incidents/models/attacks.py``) and its sum column
   on ``IncidentSums`` (``incidents/models/figures.py``);
 - their migration: ``makemigrations``, then ``RunPython(restore_keys, restore_keys)``
   with the ``restore_keys`` of migration 0023, since SQLite rebuilds the figure tables to
   add the column and drops the unique keys their upserts need;
-- one line of ``SUMMED_COUNTS``;
-- a field of the same name on ``Figures`` (``incidents/selectors/needs.py``), which the
-  API and templates read by name: ``tests/incidents/test_summed_counts.py`` fails until
-  it is there. Showing it in the API or on a page is a choice of its own;
-- the expected values of two tests that pin whole rows: the mid-January period of
-  ``tests/incidents/test_period_sums.py`` and the stored incident of
-  ``tests/incidents/ingestion/test_bulk_writes.py``.
+- one line of ``SUMMED_COUNTS``.
+
+Showing the new sum in the API (``FiguresSerializer``) or on a page is a choice of its
+own. Two tests pin whole rows and so name every sum they expect: the mid-January period
+of ``tests/incidents/test_period_sums.py`` and the stored incident of
+``tests/incidents/ingestion/test_bulk_writes.py``.
 
 Daily tables sum the incidents (and their damaged assets) per region and day; rollups sum
 the daily rows per region and calendar month or ISO week. Every table is filled the same

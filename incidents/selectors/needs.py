@@ -82,16 +82,16 @@ class Period:
         return min(self.moment, midnight(day_after))
 
 
+def _no_sums() -> dict[str, int]:
+    return dict.fromkeys(INCIDENT_SUMS, 0)
+
+
 @dataclass(frozen=True)
 class Figures:
-    # The incident sums, named as the API and the templates read them: one field for each
-    # of ``INCIDENT_SUMS``, which fills them (``_ByRegion.figures``). A test holds the two
-    # equal.
-    incidents: int = 0
-    killed: int = 0
-    injured: int = 0
-    children_killed: int = 0
-    children_injured: int = 0
+    # The incident sums (incidents, then each of ``SUMMED_COUNTS``), keyed by
+    # ``INCIDENT_SUMS``: a count declared there reaches the needs figures without a change
+    # here. Read by name as well (``figures.killed``), as the API and the templates do.
+    sums: dict[str, int] = field(default_factory=_no_sums)
     # People without each service at the moment of ``as_of``, by service.
     people_without: dict[str, int] = field(default_factory=dict)
     # Outages ongoing at the moment of ``as_of``, by service.
@@ -100,6 +100,18 @@ class Figures:
     person_days: dict[str, float] = field(default_factory=dict)
     # Damaged or destroyed assets by type (counts of buildings, facilities ...).
     damaged: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # A sum not given is zero: every declared sum is there to read.
+        object.__setattr__(self, "sums", {**_no_sums(), **self.sums})
+
+    def __getattr__(self, name: str) -> int:
+        # Only called for names that are not attributes: the sums, by name. ``__dict__``
+        # is read directly so that an instance still being built raises AttributeError.
+        sums = self.__dict__.get("sums", {})
+        if name in sums:
+            return sums[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @property
     def outages_total(self) -> int:
@@ -321,7 +333,7 @@ class _ByRegion:
             }
 
         return {
-            **total(self.casualties, list(INCIDENT_SUMS), 0),
+            "sums": total(self.casualties, list(INCIDENT_SUMS), 0),
             "people_without": total(self.without, SERVICES, 0),
             "outages": total(self.outages, SERVICES, 0),
             "person_days": {

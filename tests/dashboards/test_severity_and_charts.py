@@ -9,14 +9,22 @@ import pytest
 from dashboards import charts
 from dashboards.selectors import RegionSeverity, with_severity
 from dashboards.severity import SECTORS, per_100k, severity
+from incidents.figures.sums import INCIDENT_SUMS
 from incidents.selectors import RegionNeeds
 
 SQUARE = {"type": "Polygon", "coordinates": [[[24, 49], [25, 49], [25, 50], [24, 50], [24, 49]]]}
 
 
 def needs(pcode: str = "UA46", population: int | None = 1_000_000, **figures) -> RegionNeeds:
+    # The incident sums go in ``sums``; the other figures by their own names.
+    sums = {name: figures.pop(name) for name in INCIDENT_SUMS if name in figures}
     return RegionNeeds(
-        pcode=pcode, iso_code="", name=f"Region {pcode}", population=population, **figures
+        pcode=pcode,
+        iso_code="",
+        name=f"Region {pcode}",
+        population=population,
+        sums=sums,
+        **figures,
     )
 
 

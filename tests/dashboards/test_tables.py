@@ -15,7 +15,7 @@ def test_needs_table_has_a_row_per_region_with_each_sector_and_service():
         iso_code="",
         name="Lvivska",
         population=1_000_000,
-        injured=19,
+        sums={"injured": 19},
         outages={"water": 2},
         person_days={"water": 30.0},
     )

@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from incidents import selectors, services
-from incidents.models import DamagedAsset, Incident, VerificationStatus
+from incidents.models import DamagedAsset, Incident
 
 REVIEW_FIELDS = ["status", "verified_by", "verified_at", "rejection_reason"]
 CHANGE_REASON_FIELD = "change_reason"
@@ -97,20 +97,21 @@ class FigureChangeFormSet(forms.BaseInlineFormSet):
 
     def clean(self) -> None:
         super().clean()
-        parent = self.instance
-        if parent.pk is None or parent.status != VerificationStatus.VERIFIED:
-            return
         reason = self.data.get(CHANGE_REASON_FIELD, "")
         for form in self.forms:
-            if not form.has_changed() or not hasattr(form.instance, "FIGURE_FIELDS"):
-                continue
-            changed = form.changed_data if form.instance.pk else list(form.instance.FIGURE_FIELDS)
-            if services.changed_figures(record=form.instance, changed_fields=changed) and not (
-                reason.strip()
-            ):
-                raise ValidationError(
-                    _("This record is verified: give a reason for changing its figures.")
+            if form.has_changed():
+                services.ensure_row_figure_change_allowed(
+                    record=self.instance,
+                    row=form.instance,
+                    changed_fields=form.changed_data,
+                    reason=reason,
                 )
+
+
+def changed_model_fields(form: forms.ModelForm) -> list[str]:
+    """The model fields a form changed, not its own extra fields (the change reason)."""
+    names = {field.name for field in form.instance._meta.concrete_fields}
+    return [name for name in form.changed_data if name in names]
 
 
 class ReviewedRecordAdmin(ScopedHistoryAdmin):
@@ -156,13 +157,16 @@ class ReviewedRecordAdmin(ScopedHistoryAdmin):
     def save_model(
         self, request: HttpRequest, obj: Any, form: forms.ModelForm, change: bool
     ) -> None:
-        if not change:
-            services.record_prepare_new(record=obj, by=request.user)
-        elif form.changed_data:
-            services.mark_curated(obj)
-        reason = form.cleaned_data.get(CHANGE_REASON_FIELD, "").strip()
-        obj._change_reason = reason or None
-        super().save_model(request, obj, form, change)
+        reason = form.cleaned_data.get(CHANGE_REASON_FIELD, "")
+        if change:
+            services.record_save_changes(
+                record=obj,
+                by=request.user,
+                changed_fields=changed_model_fields(form),
+                reason=reason,
+            )
+        else:
+            services.record_create(record=obj, by=request.user, reason=reason)
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         services.record_delete(record=obj, by=request.user)
@@ -172,26 +176,16 @@ class ReviewedRecordAdmin(ScopedHistoryAdmin):
             services.record_delete(record=record, by=request.user)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        reason = form.cleaned_data.get(CHANGE_REASON_FIELD, "").strip() or None
-        for child in formset.save(commit=False):
-            child._change_reason = reason
-            if hasattr(child, "status") and child.pk is None:
-                self._inherit_review_state(child, parent=form.instance, user=request.user)
-            child.save()
-        for child in formset.deleted_objects:
-            child._change_reason = reason
-            child.delete()
+        formset.save(commit=False)
+        services.record_rows_save(
+            record=form.instance,
+            by=request.user,
+            added=formset.new_objects,
+            changed=formset.changed_objects,
+            deleted=formset.deleted_objects,
+            reason=form.cleaned_data.get(CHANGE_REASON_FIELD, ""),
+        )
         formset.save_m2m()
-
-    @staticmethod
-    def _inherit_review_state(child: Any, *, parent: Any, user: Any) -> None:
-        """A disruption entered inside a report is part of that report's review."""
-        child.organisation = parent.organisation
-        child.created_by = user
-        child.status = parent.status
-        child.verified_by = parent.verified_by
-        child.verified_at = parent.verified_at
-        child.rejection_reason = parent.rejection_reason
 
     def _apply(self, request: HttpRequest, queryset: QuerySet, action: str, **kwargs: Any) -> int:
         """Take the selected records through a review action as one set; say which were

@@ -1,7 +1,11 @@
 """Writes to the domain, by subdomain: the review gate one record at a time (``review``),
 for sets of records (``bulk_review``) and for what an ingestion run wrote
-(``run_review``); creating and editing reports (``records``). Callers use them through
-this package: ``services.record_verify(...)``."""
+(``run_review``); creating and editing reports (``records``) and the rows entered inside
+them (``rows``). Callers use them through this package: ``services.record_verify(...)``.
+
+Every screen changes records through these functions, the admin, the API and management
+commands alike (feeds load theirs in bulk through ``incidents.ingestion``), so the review
+rules, the history and the figures never depend on the screen a change comes from."""
 
 from incidents.services.bulk_review import (
     BulkReviewResult,
@@ -16,8 +20,10 @@ from incidents.services.records import (
     incident_create,
     incident_report,
     mark_curated,
+    record_create,
     record_delete,
     record_prepare_new,
+    record_save_changes,
     record_update,
 )
 from incidents.services.review import (
@@ -35,6 +41,7 @@ from incidents.services.review import (
     refusal_message,
     user_sees_all_organisations,
 )
+from incidents.services.rows import ensure_row_figure_change_allowed, record_rows_save
 from incidents.services.run_review import (
     IN_REQUEST_LIMIT,
     can_verify_run_records,
@@ -56,15 +63,19 @@ __all__ = [
     "can_verify_run_records",
     "changed_figures",
     "ensure_figure_change_allowed",
+    "ensure_row_figure_change_allowed",
     "incident_create",
     "incident_report",
     "invalid_transition_message",
     "mark_curated",
     "may_apply",
+    "record_create",
     "record_delete",
     "record_prepare_new",
     "record_reject",
     "record_return_to_draft",
+    "record_rows_save",
+    "record_save_changes",
     "record_submit",
     "record_update",
     "record_verify",

@@ -1,4 +1,10 @@
-"""Writes to the domain: creating reports and editing them.
+"""Writes to the domain: creating reports, editing and deleting them.
+
+Every screen changes records through these functions: the staff admin (a record's own
+form; the rows entered inside it through ``incidents.services.rows``), the partner API
+and management commands. So the review gate, the history's author and reason, the guard
+on verified figures and the curated marking are the same whichever screen a change
+comes from.
 
 A figure (casualties, people affected, tonnes) of a verified record changes only with a
 recorded reason, which lands in the record's history.
@@ -6,15 +12,22 @@ recorded reason, which lands in the record's history.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from incidents.models import Incident, Source, Tombstone, VerificationStatus
+from incidents.models import (
+    GrainDisruption,
+    Incident,
+    ServiceDisruption,
+    Source,
+    Tombstone,
+    VerificationStatus,
+)
 from incidents.services.review import (
     AnyUser,
     ReviewedModel,
@@ -24,6 +37,13 @@ from incidents.services.review import (
     record_author,
     record_submit,
     user_sees_all_organisations,
+)
+
+RecordT = TypeVar("RecordT", Incident, ServiceDisruption, GrainDisruption)
+
+# Set at creation and by the review workflow, never by an edit.
+REVIEW_SET_FIELDS = frozenset(
+    {"status", "verified_by", "verified_at", "organisation", "created_by"}
 )
 
 
@@ -48,14 +68,14 @@ def ensure_figure_change_allowed(
 
 
 @transaction.atomic
-def record_delete(*, record: ReviewedModel, by: AnyUser) -> None:
+def record_delete(*, record: ReviewedModel, by: AnyUser, reason: str = "") -> None:
     """Delete a record and leave a tombstone, so incremental consumers drop it too."""
     if not by.has_perm(permission_name(record, "delete")) or not can_edit_record(
         user=by, record=record
     ):
         raise PermissionDenied(_("You cannot delete this record."))
     leave_a_tombstone(record, Tombstone.Reason.DELETED)
-    record_author(record, by=by, reason=_("Deleted"))
+    record_author(record, by=by, reason=reason.strip() or _("Deleted"))
     record.delete()
 
 
@@ -64,20 +84,54 @@ def record_update(
     *, record: ReviewedModel, by: AnyUser, data: Mapping[str, Any], reason: str = ""
 ) -> ReviewedModel:
     """Change ordinary fields of a record; status and review fields go through the workflow."""
-    protected = {"status", "verified_by", "verified_at", "organisation", "created_by"}
-    if protected & set(data):
-        raise ValidationError(
-            _("These fields cannot be set directly: %(fields)s")
-            % {"fields": ", ".join(sorted(protected & set(data)))}
-        )
-    if not can_edit_record(user=by, record=record):
-        raise PermissionDenied(_("You cannot edit this record."))
+    _refuse_review_fields(data)
+    _ensure_editable(record, by=by)
     changed = [name for name, value in data.items() if getattr(record, name) != value]
     ensure_figure_change_allowed(record=record, changed_fields=changed, reason=reason)
-    if not changed:
-        return record
     for name in changed:
         setattr(record, name, data[name])
+    return _save_changes(record, by=by, changed=changed, reason=reason)
+
+
+@transaction.atomic
+def record_save_changes(
+    *, record: RecordT, by: AnyUser, changed_fields: Collection[str], reason: str = ""
+) -> RecordT:
+    """Save a record whose new values a screen has already set on it (a model form does),
+    under the rules of ``record_update``; ``changed_fields`` names the fields it changed.
+
+    One difference: a user who sees every organisation may move a record to another
+    organisation, as the admin's form offers them. ``record_update`` (the API's edit)
+    sets no organisation for anyone, as the API's contract says.
+    """
+    allowed = {"organisation"} if user_sees_all_organisations(by) else set()
+    _refuse_review_fields(set(changed_fields) - allowed)
+    _ensure_editable(record, by=by)
+    ensure_figure_change_allowed(record=record, changed_fields=changed_fields, reason=reason)
+    _save_changes(record, by=by, changed=list(changed_fields), reason=reason)
+    return record
+
+
+def _refuse_review_fields(fields: Iterable[str]) -> None:
+    protected = REVIEW_SET_FIELDS & set(fields)
+    if protected:
+        raise ValidationError(
+            _("These fields cannot be set directly: %(fields)s")
+            % {"fields": ", ".join(sorted(protected))}
+        )
+
+
+def _ensure_editable(record: ReviewedModel, *, by: AnyUser) -> None:
+    if not can_edit_record(user=by, record=record):
+        raise PermissionDenied(_("You cannot edit this record."))
+
+
+def _save_changes(
+    record: ReviewedModel, *, by: AnyUser, changed: list[str], reason: str
+) -> ReviewedModel:
+    """Nothing changed, nothing written: no history row, ``updated_at`` kept."""
+    if not changed:
+        return record
     curated = mark_curated(record)
     record_author(record, by=by, reason=reason.strip())
     record.full_clean()
@@ -115,13 +169,18 @@ def record_prepare_new(*, record: ReviewedModel, by: AnyUser) -> ReviewedModel:
 
 
 @transaction.atomic
+def record_create(*, record: RecordT, by: AnyUser, reason: str = "") -> RecordT:
+    """Save a new record a screen filled in: a draft of its author's organisation
+    (``record_prepare_new``), whatever review fields it was given."""
+    record_prepare_new(record=record, by=by)
+    record.full_clean()
+    record_author(record, by=by, reason=reason.strip())
+    record.save()
+    return record
+
+
 def incident_create(*, by: AnyUser, data: Mapping[str, Any]) -> Incident:
-    incident = record_prepare_new(record=Incident(**data), by=by)
-    assert isinstance(incident, Incident)
-    incident.full_clean()
-    record_author(incident, by=by, reason="")
-    incident.save()
-    return incident
+    return record_create(record=Incident(**data), by=by)
 
 
 @transaction.atomic
@@ -134,6 +193,7 @@ def incident_report(
     for values in sources:
         source = Source(incident=incident, **values)
         source.full_clean()
+        record_author(source, by=by, reason="")
         source.save()
     if getattr(by, "edits_submissions", False):
         record_submit(record=incident, by=by)

@@ -18,6 +18,7 @@ from typing import Any, TypeAlias
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -43,7 +44,7 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 
 
-def permission_name(record: ReviewedModel, action: str) -> str:
+def permission_name(record: Model, action: str) -> str:
     return f"{record._meta.app_label}.{action}_{record._meta.model_name}"
 
 

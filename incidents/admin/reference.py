@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from incidents import services
 from incidents.admin.reports import SourceInline
-from incidents.admin.review import ReviewedRecordAdmin, ScopedHistoryAdmin
+from incidents.admin.review import ReviewedRecordAdmin, ScopedHistoryAdmin, changed_model_fields
 from incidents.admin.run_filters import IngestionRunFilter, SourceFilter
 from incidents.models import (
     AttackWave,
@@ -57,10 +57,9 @@ class NeedsBaselineAdmin(ScopedHistoryAdmin):
     readonly_fields = ["last_ingestion_run", "is_curated"]
 
     def save_model(self, request: HttpRequest, obj: NeedsBaseline, form: Any, change: bool) -> None:
-        # A row staff entered or corrected stays as they left it: feeds no longer overwrite it.
-        if not change or form.changed_data:
-            services.mark_curated(obj)
-        super().save_model(request, obj, form, change)
+        services.needs_baseline_save(
+            baseline=obj, by=request.user, changed_fields=changed_model_fields(form)
+        )
 
 
 @admin.register(Port)

@@ -1,4 +1,5 @@
-"""Writes to the domain: creating reports, editing and deleting them.
+"""Writes to the domain: creating reports, editing and deleting them; the needs baselines
+staff correct.
 
 Every screen changes records through these functions: the staff admin (a record's own
 form; the rows entered inside it through ``incidents.services.rows``), the partner API
@@ -23,6 +24,7 @@ from accounts.models import User
 from incidents.models import (
     GrainDisruption,
     Incident,
+    NeedsBaseline,
     ServiceDisruption,
     Source,
     Tombstone,
@@ -198,3 +200,21 @@ def incident_report(
     if getattr(by, "edits_submissions", False):
         record_submit(record=incident, by=by)
     return incident
+
+
+@transaction.atomic
+def needs_baseline_save(
+    *, baseline: NeedsBaseline, by: AnyUser, changed_fields: Collection[str]
+) -> NeedsBaseline:
+    """Save a needs baseline staff entered or corrected: it is theirs from then on
+    (curated), and the feed no longer overwrites it."""
+    is_new = baseline.pk is None
+    if not by.has_perm(permission_name(baseline, "add" if is_new else "change")):
+        raise PermissionDenied(_("You cannot edit this record."))
+    if not is_new and not changed_fields:
+        return baseline
+    mark_curated(baseline)
+    record_author(baseline, by=by, reason=None)
+    baseline.full_clean()
+    baseline.save()
+    return baseline

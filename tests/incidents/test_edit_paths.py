@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 
 from incidents import services
-from incidents.models import Incident, ServiceDisruption, Tombstone
+from incidents.models import Incident, NeedsBaseline, ServiceDisruption, Tombstone
 from tests.factories import IncidentFactory, ServiceDisruptionFactory, region
 from tests.incidents.test_admin import admin_url, incident_data, management_form
 
@@ -223,3 +224,26 @@ def test_rows_of_a_record_the_user_may_not_edit_are_refused(reporter, other_orga
     with pytest.raises(PermissionDenied):
         services.record_rows_save(record=incident, by=reporter, added=[row])
     assert not ServiceDisruption.objects.exists()
+
+
+def test_a_baseline_saved_unchanged_writes_no_history(client, verifier):
+    baseline = NeedsBaseline.objects.create(
+        region=region("UA46"), external_source="hno-2023", reference_year=2023, population=10
+    )
+    client.force_login(verifier)
+    data = {
+        "region": baseline.region_id,
+        "external_source": "hno-2023",
+        "reference_year": 2023,
+        "population": 10,
+        "people_affected": "",
+        "people_in_need": "",
+    }
+
+    response = client.post(
+        reverse("admin:incidents_needsbaseline_change", args=[baseline.pk]), data
+    )
+
+    assert response.status_code == 302
+    baseline.refresh_from_db()
+    assert (baseline.history.count(), baseline.is_curated) == (1, False)

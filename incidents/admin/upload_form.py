@@ -10,37 +10,15 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from incidents.ingestion.formats import FORMATS
 from incidents.ingestion.parsers.detect import Detection, detect_format
-from incidents.models import FeedFormat, IngestionRun
-from incidents.models.ingestion import RECORD_STATUS_CHOICES
+from incidents.models import IngestionRun
+from incidents.models.ingestion import FORMAT_CHOICES, RECORD_STATUS_CHOICES
 
 DETECT = ""
 FORMAT_HELP = [
     (_("Detect from the file"), _("recognised from its first rows where only one format fits.")),
-    (
-        FeedFormat.IMPACT_CSV.label,
-        _("this platform's own CSV export (external_source, external_id, occurred_on, ...)."),
-    ),
-    (FeedFormat.IMPACT_JSON.label, _("this platform's own JSON export.")),
-    (
-        FeedFormat.HXL.label,
-        _("incidents in a table with an HXL hashtag row (#date+occurred, #affected+killed, ...)."),
-    ),
-    (
-        FeedFormat.ACLED.label,
-        _(
-            "ACLED's export or API response (event_id_cnty, event_date, event_type, ...); "
-            "events of other types are skipped."
-        ),
-    ),
-    (
-        FeedFormat.JCC.label,
-        _("the JCC's grain voyages table, plain or its HXL variant from HDX."),
-    ),
-    (
-        FeedFormat.HXL_BASELINE.label,
-        _("people in need by region, with an HXL hashtag row (#inneed, #affected, ...)."),
-    ),
+    *((_(declared.label), _(declared.description)) for declared in FORMATS.values()),
 ]
 
 
@@ -105,7 +83,7 @@ class UploadForm(forms.ModelForm):
         self.detection: Detection | None = None
         self.fields["format"] = forms.ChoiceField(
             label=_("Format"),
-            choices=[(DETECT, _("Detect from the file")), *FeedFormat.choices],
+            choices=[(DETECT, _("Detect from the file")), *FORMAT_CHOICES],
             required=False,
             help_text=format_html(
                 "{}<ul>{}</ul>{}",

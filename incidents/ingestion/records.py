@@ -10,38 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
-
-
-class Format(StrEnum):
-    IMPACT_CSV = "impact-csv"
-    IMPACT_JSON = "impact-json"
-    HXL = "hxl"
-    ACLED = "acled"
-    JCC = "jcc"
-    HXL_BASELINE = "hxl-baseline"
-
-
-def option_errors(format: str, options: Any) -> list[str]:
-    """What is wrong with a feed's or run's format options; empty when they are fine."""
-    if not isinstance(options, dict):
-        return ["Options must be a JSON object."]
-    errors = []
-    event_types = options.get("acled_event_types")
-    if event_types is not None and not (
-        isinstance(event_types, list) and all(isinstance(item, str) for item in event_types)
-    ):
-        errors.append("acled_event_types must be a list of ACLED event type names.")
-    year = options.get("baseline_year")
-    if year is not None and not (isinstance(year, int) and 1990 <= year <= 2100):
-        errors.append("baseline_year must be a year such as 2023.")
-    sheet = options.get("sheet")
-    if sheet is not None and not (isinstance(sheet, str) and sheet.strip()):
-        errors.append("sheet must be the name of a sheet in the workbook.")
-    known = {"acled_event_types", "baseline_year", "sheet"}
-    errors += [f"Unknown option '{name}'." for name in sorted(set(options) - known)]
-    return errors
 
 
 class FormatError(Exception):

@@ -29,28 +29,15 @@ from accounts.models import Organisation, User
 from incidents.figures.cache import figures_changed
 from incidents.ingestion import parse_process, sources
 from incidents.ingestion.bulk import analyse_grown
+from incidents.ingestion.formats import FORMATS, SHEET_OPTION, format_of, option_errors
 from incidents.ingestion.gazetteer import NameIndex, Place
 from incidents.ingestion.parsers import check_whole
-from incidents.ingestion.records import Format, FormatError, ParsedRow, option_errors
-from incidents.ingestion.writers import (
-    BaselineWriter,
-    BatchOutcome,
-    BatchWriter,
-    IncidentWriter,
-    ShipmentWriter,
-)
+from incidents.ingestion.records import FormatError, ParsedRow
+from incidents.ingestion.writers import BatchOutcome, BatchWriter, writer_class
 from incidents.models import Feed, IngestionRun, Port, Region, VerificationStatus
 from incidents.services import AnyUser
 
 Progress = Callable[[int], None]
-DEFAULT_SOURCES = {
-    Format.IMPACT_CSV: "impact",
-    Format.IMPACT_JSON: "impact",
-    Format.HXL: "hxl",
-    Format.ACLED: "acled",
-    Format.JCC: "jcc",
-    Format.HXL_BASELINE: "baseline",
-}
 _ZERO_ROWS_AFTER = 10  # rows a feed used to give before an empty run is worth an alert
 RETRY_DELAY_CAP_SECONDS = 600
 
@@ -85,7 +72,7 @@ def ingestion_run_create(
     upload: File | None = None,
 ) -> IngestionRun:
     """Record a run to be executed; an uploaded file is stored with it right away."""
-    if format not in Format.__members__.values():
+    if format not in FORMATS:
         raise ValidationError({"format": f"Unknown format '{format}'."})
     if record_status not in (VerificationStatus.SUBMITTED, VerificationStatus.VERIFIED):
         raise ValidationError({"record_status": "New records are submitted or verified."})
@@ -96,7 +83,8 @@ def ingestion_run_create(
     run = IngestionRun(
         feed=feed,
         format=format,
-        external_source=external_source or (feed.slug if feed else DEFAULT_SOURCES[Format(format)]),
+        external_source=external_source
+        or (feed.slug if feed else format_of(format).default_source),
         location=location,
         options=dict(options or {}),
         record_status=record_status,
@@ -170,19 +158,18 @@ def _store_payload(run: IngestionRun) -> None:
 
 
 def _writer(run: IngestionRun) -> BatchWriter:
-    if run.format == Format.JCC:
-        return ShipmentWriter(run=run, index=port_index())
-    if run.format == Format.HXL_BASELINE:
-        return BaselineWriter(run=run, index=region_index())
-    return IncidentWriter(run=run, index=region_index())
+    writer = writer_class(run.format)
+    index = port_index() if writer.places is Port else region_index()
+    return writer(run=run, index=index)
 
 
 def _parser_options(run: IngestionRun) -> dict[str, Any]:
     options: dict[str, Any] = {}
-    if run.options.get("sheet"):
-        options["sheet"] = run.options["sheet"]
-    if run.format == Format.ACLED and run.options.get("acled_event_types"):
-        options["event_types"] = run.options["acled_event_types"]
+    if run.options.get(SHEET_OPTION):
+        options[SHEET_OPTION] = run.options[SHEET_OPTION]
+    for option, argument in format_of(run.format).parser_options.items():
+        if run.options.get(option):
+            options[argument] = run.options[option]
     return options
 
 
@@ -195,7 +182,7 @@ def _check_whole_payload(run: IngestionRun) -> None:
     if run.rows_seen:
         return
     with run.payload.open("rb") as stream:
-        check_whole(cast(BinaryIO, stream), sheet=run.options.get("sheet") or None)
+        check_whole(cast(BinaryIO, stream), sheet=run.options.get(SHEET_OPTION) or None)
 
 
 def _parsed_batches(run: IngestionRun, stream: BinaryIO) -> Generator[list[ParsedRow], None, None]:

@@ -22,6 +22,7 @@ from incidents.figures.hooks import figures_kept_by_caller
 from incidents.figures.incidents import NewIncident, add_new_incidents, change_incidents
 from incidents.figures.sums import DAILY, ROLLUPS, SUMMED_FIELDS
 from incidents.ingestion.bulk import column_name, insert_rows, one_of, update_rows
+from incidents.ingestion.formats import format_of
 from incidents.ingestion.gazetteer import Match, NameIndex
 from incidents.ingestion.parsers.impact import split_impact_key
 from incidents.ingestion.records import BaselineRecord, IncidentRecord, ParsedRow, ShipmentRecord
@@ -32,6 +33,8 @@ from incidents.models import (
     IngestionIssue,
     IngestionRun,
     NeedsBaseline,
+    Port,
+    Region,
     Source,
     VerificationStatus,
 )
@@ -96,6 +99,7 @@ class BatchWriter:
     """Shared upsert logic; subclasses say how a record maps to a model row."""
 
     model: type[Model]
+    places: type[Model] = Region  # whose names and codes the gazetteer resolves for it
     compare_children: tuple[str, ...] = ()
 
     def grown_models(self) -> list[type[Model]]:
@@ -104,6 +108,7 @@ class BatchWriter:
 
     def __init__(self, *, run: IngestionRun, index: NameIndex) -> None:
         self.run = run
+        self.format = format_of(run.format)
         self.index = index
         self.reason = f"Ingested by run {run.public_id}" + (
             f" of feed {run.feed.name}" if run.feed_id and run.feed else ""
@@ -407,7 +412,7 @@ class IncidentWriter(BatchWriter):
         change_incidents(changes)
 
     def key_of(self, record: IncidentRecord) -> Key:
-        if self.run.format.startswith("impact"):
+        if self.format.ids_name_their_source:
             return split_impact_key(record.external_id)
         return (self.run.external_source, record.external_id)
 
@@ -513,6 +518,7 @@ class ShipmentWriter(BatchWriter):
     workbook has no WFP column) leaves that field as it is."""
 
     model = GrainShipment
+    places = Port
     FACTS = (
         "departure_port_id",
         "is_additional_cargo",
@@ -608,3 +614,12 @@ class BaselineWriter(BatchWriter):
             external_source=self.run.external_source, region_id__in=region_ids
         ).values("id", "is_curated", *fields)
         return {(found["external_source"], found["region_id"]): found for found in baselines}
+
+
+WRITERS: tuple[type[BatchWriter], ...] = (IncidentWriter, ShipmentWriter, BaselineWriter)
+
+
+def writer_class(format: str) -> type[BatchWriter]:
+    """The writer of the model the format's records go to."""
+    label = format_of(format).model
+    return next(writer for writer in WRITERS if writer.model._meta.label == label)

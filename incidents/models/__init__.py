@@ -23,7 +23,7 @@ from incidents.models.figures import (
     IncidentWeekFigures,
     OutageDayFigures,
 )
-from incidents.models.ingestion import Feed, FeedFormat, IngestionIssue, IngestionRun
+from incidents.models.ingestion import Feed, IngestionIssue, IngestionRun
 from incidents.models.places import Port, Region, RegionBoundary
 from incidents.models.reviews import RunVerification
 from incidents.models.sources import Source
@@ -41,7 +41,6 @@ __all__ = [
     "AttackWaveWeapon",
     "DamagedAsset",
     "Feed",
-    "FeedFormat",
     "GrainDisruption",
     "GrainShipment",
     "Incident",

@@ -12,16 +12,11 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from incidents.ingestion.formats import FORMATS, option_errors
 from incidents.models.base import TimeStampedModel, VerificationStatus
 
-
-class FeedFormat(models.TextChoices):
-    IMPACT_CSV = "impact-csv", _("Impact CSV export")
-    IMPACT_JSON = "impact-json", _("Impact JSON export")
-    HXL = "hxl", _("HXL-tagged CSV (incidents)")
-    ACLED = "acled", _("ACLED export (CSV or API JSON)")
-    JCC = "jcc", _("JCC grain shipments table (CSV or HXL)")
-    HXL_BASELINE = "hxl-baseline", _("HXL-tagged needs baseline (people in need by region)")
+# The ingestion formats, declared in incidents.ingestion.formats (labels marked there).
+FORMAT_CHOICES = [(format.value, _(declared.label)) for format, declared in FORMATS.items()]
 
 
 # Ingested records wait for review unless the feed is a trusted source.
@@ -46,7 +41,7 @@ class Feed(TimeStampedModel):
         max_length=60,
         help_text=_("Names the feed's records: their external source is this slug."),
     )
-    format = models.CharField(_("format"), max_length=16, choices=FeedFormat.choices)
+    format = models.CharField(_("format"), max_length=16, choices=FORMAT_CHOICES)
     url = models.URLField(_("URL"), max_length=1000, blank=True)
     upload = models.FileField(_("uploaded file"), upload_to="feeds/", blank=True)
     schedule_minutes = models.PositiveIntegerField(
@@ -103,8 +98,6 @@ class Feed(TimeStampedModel):
 
     def clean(self) -> None:
         super().clean()
-        from incidents.ingestion.records import option_errors
-
         if errors := option_errors(self.format, self.options):
             raise ValidationError({"options": errors})
 
@@ -144,7 +137,7 @@ class IngestionRun(models.Model):
         null=True,
         blank=True,
     )
-    format = models.CharField(_("format"), max_length=16, choices=FeedFormat.choices)
+    format = models.CharField(_("format"), max_length=16, choices=FORMAT_CHOICES)
     external_source = models.CharField(_("external source"), max_length=64)
     location = models.CharField(_("fetched from"), max_length=1000)
     payload = models.FileField(_("payload"), upload_to="ingestion/", blank=True)

@@ -9,20 +9,15 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from django.apps import apps
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Model, Q, QuerySet
 from django.db.models.expressions import Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from incidents.models import (
-    FeedFormat,
-    GrainShipment,
-    Incident,
-    IngestionIssue,
-    IngestionRun,
-    NeedsBaseline,
-)
+from incidents.ingestion.formats import FORMATS, format_of
+from incidents.models import GrainShipment, IngestionIssue, IngestionRun
 
 ISSUES_PER_PAGE = 50
 SKIP_REASONS_SHOWN = 20
@@ -178,15 +173,12 @@ def run_skipped_rows(*, run: IngestionRun) -> SkippedRows:
 
 def model_of_format(format: str) -> type[Model]:
     """The kind of record a run of this format writes."""
-    if format == FeedFormat.JCC:
-        return GrainShipment
-    if format == FeedFormat.HXL_BASELINE:
-        return NeedsBaseline
-    return Incident
+    return apps.get_model(format_of(format).model)
 
 
 def formats_of_model(model: type[Model]) -> list[str]:
-    return [format for format in FeedFormat.values if model_of_format(format) is model]
+    label = model._meta.label
+    return [format.value for format, declared in FORMATS.items() if declared.model == label]
 
 
 def run_label(run: IngestionRun) -> str:

@@ -10,28 +10,28 @@ only from the readers, when the file turns out unreadable or cut short further o
 
 from __future__ import annotations
 
+import importlib
 import inspect
 from collections.abc import Callable, Iterator
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
-from incidents.ingestion.parsers.acled import parse_acled
-from incidents.ingestion.parsers.baseline import parse_hxl_baseline
+from incidents.ingestion.formats import FORMATS, Format
 from incidents.ingestion.parsers.csv_reader import iter_csv_rows
-from incidents.ingestion.parsers.hxl import parse_hxl_incidents
-from incidents.ingestion.parsers.impact import parse_impact_csv, parse_impact_json
-from incidents.ingestion.parsers.jcc import parse_jcc
 from incidents.ingestion.parsers.json_reader import check_json
 from incidents.ingestion.parsers.streams import peek
 from incidents.ingestion.parsers.workbook import Workbook, open_table
-from incidents.ingestion.records import Format, ParsedRow
+from incidents.ingestion.records import ParsedRow
 
-PARSERS: dict[Format, Callable[..., Iterator[ParsedRow]]] = {
-    Format.IMPACT_CSV: parse_impact_csv,
-    Format.IMPACT_JSON: parse_impact_json,
-    Format.HXL: parse_hxl_incidents,
-    Format.ACLED: parse_acled,
-    Format.JCC: parse_jcc,
-    Format.HXL_BASELINE: parse_hxl_baseline,
+Parser = Callable[..., Iterator[ParsedRow]]
+
+
+def _imported(path: str) -> Parser:
+    module, _, name = path.rpartition(".")
+    return cast(Parser, getattr(importlib.import_module(module), name))
+
+
+PARSERS: dict[Format, Parser] = {
+    format: _imported(declared.parser) for format, declared in FORMATS.items()
 }
 
 
@@ -42,7 +42,8 @@ def parse(
 
     A tabular format reads CSV or an xlsx workbook (``sheet`` names the sheet; by default
     the first with an HXL hashtag row, else the first). Other ``options`` go to the
-    format's parser (only ACLED takes one: ``event_types``). An unknown format raises
+    format's parser (only ACLED takes one, ``event_types``: FORMATS says which run option
+    it comes from). An unknown format raises
     ValueError at once; a parser's FormatError comes on first iteration.
     """
     parser = PARSERS[Format(format)]
@@ -53,7 +54,7 @@ def parse(
 
 
 def _parsed(
-    parser: Callable[..., Iterator[ParsedRow]],
+    parser: Parser,
     stream: BinaryIO,
     sheet: str | None,
     options: dict[str, Any],

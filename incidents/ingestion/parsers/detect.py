@@ -12,11 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from incidents.ingestion.formats import FORMATS, Format
 from incidents.ingestion.parsers.csv_reader import normalise_header, read_head
 from incidents.ingestion.parsers.hxl_tags import HxlTag, TagPattern, find_hxl_table
 from incidents.ingestion.parsers.streams import peek
 from incidents.ingestion.parsers.workbook import Workbook, open_table
-from incidents.ingestion.records import Format, FormatError
+from incidents.ingestion.records import FormatError
 
 # Rows of a JSON document looked at for its keys.
 _JSON_HEAD_BYTES = 64 * 1024
@@ -24,14 +25,6 @@ _IMPACT_COLUMNS = {"external_source", "external_id", "occurred_on", "incident_ty
 _JCC_COLUMNS = {"vesselname", "departureport", "commodity"}
 _JCC_TAGS = ("#meta+vessel", "#indicator+tonnage", "#loc+port")
 _INCIDENT_TAGS = ("#date+occurred", "#affected+killed", "#affected+injured", "#event+type")
-NAMES = {
-    Format.ACLED: "an ACLED export",
-    Format.IMPACT_CSV: "Impact's own CSV export",
-    Format.IMPACT_JSON: "Impact's own JSON export",
-    Format.JCC: "the JCC's grain voyages table",
-    Format.HXL: "an HXL table of incidents",
-    Format.HXL_BASELINE: "an HXL needs table",
-}
 
 
 @dataclass(frozen=True)
@@ -85,9 +78,9 @@ def _any_tag(tags: Sequence[HxlTag | None], patterns: Sequence[str]) -> bool:
 
 def _decided(found: list[Format]) -> Detection:
     if len(found) == 1:
-        return Detection(found[0], f"Recognised as {NAMES[found[0]]}.")
+        return Detection(found[0], f"Recognised as {FORMATS[found[0]].detected_as}.")
     if found:
-        names = " and ".join(NAMES[item] for item in found)
+        names = " and ".join(FORMATS[item].detected_as for item in found)
         return Detection(None, f"The file has marks of {names}: choose its format.")
     return Detection(
         None,

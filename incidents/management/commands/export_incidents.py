@@ -5,7 +5,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from incidents.exports import impact_csv_lines, impact_json_chunks, incident_export_rows
+from incidents.ingestion.formats import Format
 from incidents.models import Incident
+
+EXPORT_FORMATS = (Format.IMPACT_CSV.value, Format.IMPACT_JSON.value)  # what ingestion reads back
 
 
 class Command(BaseCommand):
@@ -15,7 +18,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--format", choices=["impact-csv", "impact-json"], default="impact-csv")
+        parser.add_argument("--format", choices=EXPORT_FORMATS, default=Format.IMPACT_CSV.value)
         parser.add_argument("--output", default="-", help="File to write; - for standard output.")
         parser.add_argument(
             "--all-statuses",
@@ -30,14 +33,14 @@ class Command(BaseCommand):
         rows = incident_export_rows(incidents)
         chunks = (
             impact_csv_lines(rows)
-            if options["format"] == "impact-csv"
+            if options["format"] == Format.IMPACT_CSV
             else impact_json_chunks(rows)
         )
         if options["output"] == "-":
             for chunk in chunks:
                 self.stdout.write(chunk, ending="")
             return
-        newline = "" if options["format"] == "impact-csv" else None
+        newline = "" if options["format"] == Format.IMPACT_CSV else None
         with open(options["output"], "w", encoding="utf-8", newline=newline) as handle:
             for chunk in chunks:
                 handle.write(chunk)

@@ -9,7 +9,7 @@ from tqdm import tqdm
 
 from accounts.models import Organisation
 from incidents.ingestion import services
-from incidents.ingestion.records import Format
+from incidents.ingestion.formats import FORMATS, Format
 from incidents.ingestion.sources import SourceError
 from incidents.models import IngestionRun
 
@@ -24,11 +24,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("location", metavar="PATH_OR_URL")
         parser.add_argument("--format", required=True, choices=[f.value for f in Format])
+        defaults = ", ".join(dict.fromkeys(each.default_source for each in FORMATS.values()))
         parser.add_argument(
             "--source",
             default="",
-            help="External source name for the records' keys "
-            "(default: acled, jcc, hxl, impact, baseline).",
+            help=f"External source name for the records' keys (default by format: {defaults}).",
         )
         parser.add_argument(
             "--status",

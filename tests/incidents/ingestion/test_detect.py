@@ -7,8 +7,8 @@ import io
 import pytest
 from openpyxl import Workbook
 
+from incidents.ingestion.formats import Format
 from incidents.ingestion.parsers.detect import Detection, detect_format
-from incidents.ingestion.records import Format
 from tests.incidents.ingestion.payloads import PAYLOADS
 
 

@@ -8,10 +8,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from incidents.ingestion.formats import Format
 from incidents.ingestion.parsers import PARSERS, parse
 from incidents.ingestion.parsers.csv_reader import iter_csv_rows, read_head
 from incidents.ingestion.parsers.json_reader import iter_json_items
-from incidents.ingestion.records import Format, FormatError
+from incidents.ingestion.records import FormatError
 
 ACLED_HEADER = (
     "event_id_cnty,event_date,year,time_precision,disorder_type,event_type,sub_event_type,"

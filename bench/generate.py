@@ -15,7 +15,7 @@ import json
 import random
 from pathlib import Path
 
-from incidents.ingestion.parsers.impact import INCIDENT_COLUMNS
+from incidents.columns import INCIDENT_COLUMNS
 
 # P-code -> relative weight of strikes (frontline oblasts far above the west).
 REGION_WEIGHTS = {

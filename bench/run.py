@@ -214,7 +214,7 @@ def reference_upsert(path: Path, *, with_children: bool = False) -> float:
     """
     from django.db import connection, transaction
 
-    from incidents.ingestion.parsers.impact import INCIDENT_COLUMNS
+    from incidents.columns import INCIDENT_COLUMNS
 
     with connection.cursor() as cursor:
         for table, like in REFERENCE_TABLES.items():

@@ -7,66 +7,48 @@ Exports stream: rows are produced in chunks from the database and written one by
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from incidents.ingestion.parsers.impact import INCIDENT_COLUMNS
+from incidents.columns import ASSET_FIELDS, INCIDENT_COLUMNS, INCIDENT_FACTS, SOURCE_FIELDS
 from incidents.models import DamagedAsset, Incident, Source
 
 CHUNK_ROWS = 2000
-SOURCE_FIELDS = ("name", "kind", "title", "url", "published_on")
-ASSET_FIELDS = ("asset_type", "name", "count", "damage_level", "notes")
 
 
-def _isoformat(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
+def _exported(value: Any) -> Any:
+    """A value as JSON holds it: dates and times in ISO 8601, decimals as text."""
+    if isinstance(value, dt.date):  # a datetime is a date too
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
 
 
-def _number(value: Any) -> Any:
-    return str(value) if value is not None else None
+def _values(record: Any, names: Iterable[str]) -> dict[str, Any]:
+    return {name: _exported(getattr(record, name)) for name in names}
 
 
 def incident_export_row(incident: Incident) -> dict[str, Any]:
     region = incident.region
-    return {
+    values = {
         "id": str(incident.public_id),
-        "external_source": incident.external_source,
-        "external_id": incident.external_id,
-        "occurred_on": incident.occurred_on.isoformat(),
-        "occurred_at": _isoformat(incident.occurred_at),
-        "date_precision": incident.date_precision,
+        **_values(incident, ("external_source", "external_id")),
+        **_values(incident, (name for name in INCIDENT_FACTS if name != "region")),
         "region_pcode": region.pcode if region else "",
         "region_iso": region.iso_code if region else "",
         "region_name": region.name_en if region else "",
-        "settlement": incident.settlement,
-        "latitude": _number(incident.latitude),
-        "longitude": _number(incident.longitude),
-        "location_precision": incident.location_precision,
-        "incident_type": incident.incident_type,
-        "weapons_launched": incident.weapons_launched,
-        "weapons_intercepted": incident.weapons_intercepted,
-        "killed": incident.killed,
-        "injured": incident.injured,
-        "children_killed": incident.children_killed,
-        "children_injured": incident.children_injured,
-        "description": incident.description,
-        "status": incident.status,
-        "updated_at": _isoformat(incident.updated_at),
-        "sources": [
-            {
-                **{name: getattr(source, name) for name in SOURCE_FIELDS},
-                "published_on": _isoformat(source.published_on),
-            }
-            for source in incident.sources.all()
-        ],
-        "assets": [
-            {name: getattr(asset, name) for name in ASSET_FIELDS} for asset in incident.assets.all()
-        ],
+        **_values(incident, ("status", "updated_at")),
+        "sources": [_values(source, SOURCE_FIELDS) for source in incident.sources.all()],
+        "assets": [_values(asset, ASSET_FIELDS) for asset in incident.assets.all()],
     }
+    return {column: values[column] for column in INCIDENT_COLUMNS}
 
 
 def incident_export_rows(queryset: QuerySet[Incident]) -> Iterator[dict[str, Any]]:

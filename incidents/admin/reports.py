@@ -19,6 +19,7 @@ from incidents.admin.review import (
     ScopedHistoryAdmin,
 )
 from incidents.admin.run_filters import IngestionRunFilter, SourceFilter
+from incidents.columns import ASSET_FIELDS, SOURCE_FIELDS
 from incidents.models import DamagedAsset, Incident, ServiceDisruption, Source
 
 
@@ -44,7 +45,7 @@ class ParentEditableInline(admin.TabularInline):
 
 class DamagedAssetInline(ParentEditableInline):
     model = DamagedAsset
-    fields = ["asset_type", "name", "count", "damage_level", "notes"]
+    fields = list(ASSET_FIELDS)
     formfield_overrides = {
         **HTTPS_URL_FIELDS,
         models.TextField: {"widget": forms.TextInput(attrs={"size": 40})},
@@ -69,7 +70,7 @@ class ServiceDisruptionInline(ParentEditableInline):
 
 class SourceInline(ParentEditableInline):
     model = Source
-    fields = ["name", "kind", "title", "url", "published_on"]
+    fields = list(SOURCE_FIELDS)
 
 
 @admin.register(Incident)

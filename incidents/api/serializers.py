@@ -15,6 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from incidents.columns import ASSET_FIELDS, INCIDENT_FACTS, SOURCE_FIELDS
 from incidents.limits import held_within_bounds, moment_within_bounds
 from incidents.models import (
     AttackWave,
@@ -99,7 +100,7 @@ class SourceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Source
-        fields = ["id", "incident", "name", "kind", "title", "url", "published_on", "updated_at"]
+        fields = ["id", "incident", *SOURCE_FIELDS, "updated_at"]
         read_only_fields = ["id", "incident", "updated_at"]
 
 
@@ -109,30 +110,11 @@ class DamagedAssetSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DamagedAsset
-        fields = ["id", "incident", "asset_type", "name", "count", "damage_level", "notes"]
+        fields = ["id", "incident", *ASSET_FIELDS]
         read_only_fields = ["id", "incident"]
 
 
 REVIEW_OUTPUT = ["status", "organisation", "verified_at", "updated_at"]
-# What a report says about an incident: read by everyone, written by its reporter.
-INCIDENT_FACTS = [
-    "occurred_on",
-    "occurred_at",
-    "date_precision",
-    "region",
-    "settlement",
-    "latitude",
-    "longitude",
-    "location_precision",
-    "incident_type",
-    "weapons_launched",
-    "weapons_intercepted",
-    "killed",
-    "injured",
-    "children_killed",
-    "children_injured",
-    "description",
-]
 
 
 class ServiceDisruptionSerializer(serializers.ModelSerializer):
@@ -184,7 +166,7 @@ class IncidentDetailSerializer(IncidentSerializer):
 class SourceInputSerializer(serializers.ModelSerializer):
     class Meta:
         model = Source
-        fields = ["name", "kind", "title", "url", "published_on"]
+        fields = list(SOURCE_FIELDS)
 
 
 class IncidentInputSerializer(serializers.ModelSerializer):

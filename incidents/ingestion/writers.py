@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from dataclasses import fields as dataclass_fields
 from operator import attrgetter
 from typing import Any
 
@@ -18,6 +17,7 @@ from django.db import DataError, IntegrityError, connection, transaction
 from django.db.models import Model, Q
 from django.utils import timezone
 
+from incidents.columns import ASSET_FIELDS, INCIDENT_FACTS, SOURCE_FIELDS
 from incidents.figures.hooks import figures_kept_by_caller
 from incidents.figures.incidents import NewIncident, add_new_incidents, change_incidents
 from incidents.figures.sums import DAILY, ROLLUPS, SUMMED_FIELDS
@@ -42,13 +42,11 @@ from incidents.services.bulk_review import records_verify_bulk
 from incidents.sql import ids_condition
 
 Key = tuple[Any, ...]
-# Record fields copied onto the incident as they are; the rest are keys and children.
-INCIDENT_FACTS = [
-    item.name
-    for item in dataclass_fields(IncidentRecord)
-    if item.name not in {"external_id", "region_ref", "sources", "assets", "absent"}
-]
-_incident_facts = attrgetter(*INCIDENT_FACTS)
+# The facts an incident record carries as they are; its region is a reference to resolve.
+RECORD_FACTS = [name for name in INCIDENT_FACTS if name != "region"]
+_record_facts = attrgetter(*RECORD_FACTS)
+_source_fields = attrgetter(*SOURCE_FIELDS)
+_asset_fields = attrgetter(*ASSET_FIELDS)
 
 
 @dataclass
@@ -343,20 +341,11 @@ def _sorted_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda row: repr(sorted(row.items())))
 
 
-def _child_rows(records: Sequence[Any]) -> list[dict[str, Any]]:
+def _child_rows(
+    records: Sequence[Any], names: Sequence[str], values: attrgetter
+) -> list[dict[str, Any]]:
     # A shallow copy of the record's flat fields (dataclasses.asdict copies deeply, slowly).
-    rows = []
-    for record in records:
-        names = _FIELD_NAMES.get(type(record))
-        if names is None:
-            names = _FIELD_NAMES[type(record)] = tuple(
-                item.name for item in dataclass_fields(record)
-            )
-        rows.append(dict(zip(names, attrgetter(*names)(record), strict=True)))
-    return _sorted_rows(rows)
-
-
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # a record class's field names
+    return _sorted_rows(dict(zip(names, values(record), strict=True)) for record in records)
 
 
 def _counted(values: dict[str, Any], assets: list[dict[str, Any]]) -> NewIncident:
@@ -372,9 +361,6 @@ class IncidentWriter(BatchWriter):
         # The summed figures new incidents add rows to.
         figures = [table.model for table in (*DAILY, *ROLLUPS)]
         return [*super().grown_models(), Source, DamagedAsset, *figures]
-
-    SOURCE_FIELDS = ("name", "kind", "title", "url", "published_on")
-    ASSET_FIELDS = ("asset_type", "name", "count", "damage_level", "notes")
 
     def change_of(
         self, current: dict[str, Any], children: dict[str, list[dict]], item: _Pending
@@ -428,11 +414,11 @@ class IncidentWriter(BatchWriter):
             "external_source": external_source,
             "external_id": external_id,
             "region_id": resolution.id,
-            **dict(zip(INCIDENT_FACTS, _incident_facts(record), strict=True)),
+            **dict(zip(RECORD_FACTS, _record_facts(record), strict=True)),
         }
         pending.children = {
-            "sources": _child_rows(record.sources),
-            "assets": _child_rows(record.assets),
+            "sources": _child_rows(record.sources, SOURCE_FIELDS, _source_fields),
+            "assets": _child_rows(record.assets, ASSET_FIELDS, _asset_fields),
         }
         if record.absent:
             pending.absent = frozenset(
@@ -476,8 +462,8 @@ class IncidentWriter(BatchWriter):
         # Plain rows: thousands per batch, which the ORM's row building would slow down.
         with connection.cursor() as cursor:
             for name, model, fields in (
-                ("sources", Source, self.SOURCE_FIELDS),
-                ("assets", DamagedAsset, self.ASSET_FIELDS),
+                ("sources", Source, SOURCE_FIELDS),
+                ("assets", DamagedAsset, ASSET_FIELDS),
             ):
                 columns = ", ".join(quote(column_name(model._meta.get_field(f))) for f in fields)
                 cursor.execute(

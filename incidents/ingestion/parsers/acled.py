@@ -9,8 +9,8 @@ from typing import Any, BinaryIO
 
 from incidents.ingestion.parsers.consistency import check_incident
 from incidents.ingestion.parsers.csv_reader import (
-    column_names,
     iter_csv_rows,
+    read_header,
     row_as_dict,
     width_problem,
 )
@@ -26,7 +26,7 @@ from incidents.ingestion.parsers.values import (
     parse_longitude,
 )
 from incidents.ingestion.parsers.workbook import Workbook
-from incidents.ingestion.records import FormatError, IncidentRecord, ParsedRow, SourceRecord
+from incidents.ingestion.records import IncidentRecord, ParsedRow, SourceRecord
 
 DEFAULT_EVENT_TYPES: tuple[str, ...] = ("Explosions/Remote violence", "Violence against civilians")
 REQUIRED_COLUMNS: tuple[str, ...] = ("event_id_cnty", "event_date", "event_type", "sub_event_type")
@@ -110,14 +110,7 @@ def parse_acled(
 
 def _parse_csv(stream: BinaryIO, wanted: set[str] | None) -> Iterator[ParsedRow]:
     rows = iter_csv_rows(stream)
-    header = next(rows, None)
-    if header is None:
-        raise FormatError("the file has no header row")
-    names = column_names(header[1])
-    keys = [name.lower() for name in names]
-    missing = [column for column in REQUIRED_COLUMNS if column not in keys]
-    if missing:
-        raise FormatError(f"missing ACLED column(s): {', '.join(missing)}")
+    names, keys = read_header(rows, required=REQUIRED_COLUMNS, publisher="ACLED")
     for line_number, cells in rows:
         raw = row_as_dict(names, cells)
         if problem := width_problem(names, cells):

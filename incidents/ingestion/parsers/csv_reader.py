@@ -178,6 +178,23 @@ def column_names(header: Sequence[str], fallbacks: Sequence[str] = ()) -> list[s
     return names
 
 
+def read_header(
+    rows: Iterator[CsvRow], *, required: Sequence[str], publisher: str
+) -> tuple[list[str], list[str]]:
+    """The first row's column names, for ``raw``, and the same in lower case, for looking
+    values up; raises FormatError when there is no row or a ``required`` (lower-case)
+    column is missing: ``publisher`` says whose columns they are."""
+    header = next(rows, None)
+    if header is None:
+        raise FormatError("the file has no header row")
+    names = column_names(header[1])
+    keys = [name.lower() for name in names]
+    missing = [column for column in required if column not in keys]
+    if missing:
+        raise FormatError(f"missing {publisher} column(s): {', '.join(missing)}")
+    return names, keys
+
+
 def row_as_dict(names: Sequence[str], cells: Sequence[str]) -> dict[str, str]:
     """The row as read, keyed by column name; short rows are padded, extra cells numbered."""
     padded = list(cells) + [""] * (len(names) - len(cells))

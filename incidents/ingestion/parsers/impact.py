@@ -15,10 +15,11 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, BinaryIO
 
+from incidents.columns import INCIDENT_FACTS, REGION_COLUMNS
 from incidents.ingestion.parsers.consistency import check_incident
 from incidents.ingestion.parsers.csv_reader import (
-    column_names,
     iter_csv_rows,
+    read_header,
     row_as_dict,
     width_problem,
 )
@@ -37,39 +38,11 @@ from incidents.ingestion.parsers.values import (
 )
 from incidents.ingestion.records import (
     AssetRecord,
-    FormatError,
     IncidentRecord,
     ParsedRow,
     SourceRecord,
 )
 
-INCIDENT_COLUMNS: tuple[str, ...] = (
-    "id",
-    "external_source",
-    "external_id",
-    "occurred_on",
-    "occurred_at",
-    "date_precision",
-    "region_pcode",
-    "region_iso",
-    "region_name",
-    "settlement",
-    "latitude",
-    "longitude",
-    "location_precision",
-    "incident_type",
-    "weapons_launched",
-    "weapons_intercepted",
-    "killed",
-    "injured",
-    "children_killed",
-    "children_injured",
-    "description",
-    "status",
-    "updated_at",
-    "sources",
-    "assets",
-)
 # Without these a row cannot be identified or placed in time; the rest may be absent.
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "id",
@@ -81,22 +54,12 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
 # The columns (JSON keys) each record field comes from; a payload without any of them
 # leaves a stored incident's value as it is.
 FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
-    "occurred_at": ("occurred_at",),
-    "date_precision": ("date_precision",),
-    "region_ref": ("region_pcode", "region_iso", "region_name"),
-    "settlement": ("settlement",),
-    "latitude": ("latitude",),
-    "longitude": ("longitude",),
-    "location_precision": ("location_precision",),
-    "weapons_launched": ("weapons_launched",),
-    "weapons_intercepted": ("weapons_intercepted",),
-    "killed": ("killed",),
-    "injured": ("injured",),
-    "children_killed": ("children_killed",),
-    "children_injured": ("children_injured",),
-    "description": ("description",),
-    "sources": ("sources",),
-    "assets": ("assets",),
+    "region_ref": REGION_COLUMNS,
+    **{
+        fact: (fact,)
+        for fact in (*INCIDENT_FACTS, "sources", "assets")
+        if fact not in (*REQUIRED_COLUMNS, "region")
+    },
 }
 # The source name for incidents first reported on an Impact instance.
 IMPACT_SOURCE = "impact"
@@ -146,14 +109,7 @@ def split_impact_key(external_id: str) -> tuple[str, str]:
 def parse_impact_csv(stream: BinaryIO) -> Iterator[ParsedRow]:
     """One ParsedRow per line of an Impact CSV export (``sources``/``assets`` as JSON text)."""
     rows = iter_csv_rows(stream)
-    header = next(rows, None)
-    if header is None:
-        raise FormatError("the file has no header row")
-    names = column_names(header[1])
-    keys = [name.lower() for name in names]
-    missing = [column for column in REQUIRED_COLUMNS if column not in keys]
-    if missing:
-        raise FormatError(f"missing Impact column(s): {', '.join(missing)}")
+    names, keys = read_header(rows, required=REQUIRED_COLUMNS, publisher="Impact")
     for line_number, cells in rows:
         raw = row_as_dict(names, cells)
         if problem := width_problem(names, cells):
@@ -238,7 +194,7 @@ def _import_key(text: Callable[[str], str]) -> str:
 
 def _region_ref(text: Callable[[str], str]) -> str:
     # The P-code is what the gazetteer matches most surely; the name is the last resort.
-    for column in ("region_pcode", "region_iso", "region_name"):
+    for column in REGION_COLUMNS:
         if reference := collapse_whitespace(text(column)):
             return reference
     return ""

@@ -7,7 +7,7 @@ import io
 import json
 from typing import Any
 
-from incidents.ingestion.parsers.impact import INCIDENT_COLUMNS
+from incidents.columns import INCIDENT_COLUMNS
 
 
 def impact_row(external_id: str, **values: Any) -> dict[str, str]:

@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from incidents.columns import INCIDENT_COLUMNS
 from incidents.ingestion.parsers import impact as impact_format
 from incidents.ingestion.parsers import parse
-from incidents.ingestion.parsers.impact import INCIDENT_COLUMNS, split_impact_key
+from incidents.ingestion.parsers.impact import split_impact_key
 from incidents.ingestion.records import AssetRecord, FormatError, IncidentRecord, SourceRecord
 from tests.incidents.ingestion.payloads import PAYLOADS, outcome, parse_payload
 

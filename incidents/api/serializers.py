@@ -178,10 +178,22 @@ class IncidentInputSerializer(serializers.ModelSerializer):
     )
     region = RegionCodeField(required=False, allow_null=True)
     sources = SourceInputSerializer(many=True, required=False)
+    # Kept in the record's history, not on the record. As in the admin, changing a
+    # verified report's figures needs one.
+    change_reason = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=100,  # the history's column
+        help_text=_(
+            "Why the report is entered or changed, for its history; required to change the "
+            "figures of a verified report."
+        ),
+    )
 
     class Meta:
         model = Incident
-        fields = [*INCIDENT_FACTS, "sources"]
+        fields = [*INCIDENT_FACTS, "sources", "change_reason"]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         sent = set(getattr(self, "initial_data", {}) or {})

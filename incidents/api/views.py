@@ -119,7 +119,10 @@ class IncidentViewSet(
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
         sources = data.pop("sources", [])
-        incident = services.incident_report(by=request.user, data=data, sources=sources)
+        reason = data.pop("change_reason", "")
+        incident = services.incident_report(
+            by=request.user, data=data, sources=sources, reason=reason
+        )
         output = serializers.IncidentDetailSerializer(incident, context={"request": request})
         return Response(output.data, status=status.HTTP_201_CREATED)
 
@@ -133,7 +136,8 @@ class IncidentViewSet(
         data = dict(payload.validated_data)
         if data.pop("sources", None) is not None:
             raise ValidationError({"sources": ["Sources are added with the report, not edited."]})
-        services.record_update(record=incident, by=request.user, data=data)
+        reason = data.pop("change_reason", "")
+        services.record_update(record=incident, by=request.user, data=data, reason=reason)
         incident = self.get_queryset().get(pk=incident.pk)
         output = serializers.IncidentDetailSerializer(incident, context={"request": request})
         return Response(output.data)

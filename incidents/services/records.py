@@ -181,21 +181,25 @@ def record_create(*, record: RecordT, by: AnyUser, reason: str = "") -> RecordT:
     return record
 
 
-def incident_create(*, by: AnyUser, data: Mapping[str, Any]) -> Incident:
-    return record_create(record=Incident(**data), by=by)
+def incident_create(*, by: AnyUser, data: Mapping[str, Any], reason: str = "") -> Incident:
+    return record_create(record=Incident(**data), by=by, reason=reason)
 
 
 @transaction.atomic
 def incident_report(
-    *, by: AnyUser, data: Mapping[str, Any], sources: Iterable[Mapping[str, Any]] = ()
+    *,
+    by: AnyUser,
+    data: Mapping[str, Any],
+    sources: Iterable[Mapping[str, Any]] = (),
+    reason: str = "",
 ) -> Incident:
     """A report sent from outside the admin, with its sources. A partner application's
     report goes straight to review (submitted); a staff member's stays a draft."""
-    incident = incident_create(by=by, data=data)
+    incident = incident_create(by=by, data=data, reason=reason)
     for values in sources:
         source = Source(incident=incident, **values)
         source.full_clean()
-        record_author(source, by=by, reason="")
+        record_author(source, by=by, reason=reason.strip())
         source.save()
     if getattr(by, "edits_submissions", False):
         record_submit(record=incident, by=by)

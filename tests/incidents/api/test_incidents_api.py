@@ -323,3 +323,18 @@ def test_history_names_the_partner_key_that_made_a_change(partner_a, organisatio
     assert all(organisation.name in reason for reason in reasons)
     assert reasons[1].startswith("Submitted for review (through the API:")
     assert [record.history_user for record in history] == [None, None, None]
+
+
+def test_a_verified_reports_figures_change_through_the_api_with_a_reason(staff, records):
+    url = f"{URL}{records['a_verified'].public_id}/"
+    refused = staff.patch(url, {"injured": 7}, format="json")
+    assert refused.status_code == 400
+    assert "change_reason" in refused.json()
+    assert Incident.objects.get(pk=records["a_verified"].pk).injured == 2
+
+    response = staff.patch(url, {"injured": 7, "change_reason": "Hospital update"}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["injured"] == 7
+    assert "change_reason" not in response.json()
+    latest = Incident.objects.get(pk=records["a_verified"].pk).history.latest("history_id")
+    assert latest.history_change_reason == "Hospital update"

@@ -1,15 +1,22 @@
 """Every signal receiver of the figures, connected in one place (``connect``, from the app
 config).
 
-Why signals: the summed figures and the figures cache are derived data, and a record can
-be changed through the ORM from many places (the admin, the API's services, management
-commands, the shell, tests). Receivers on the models keep the figures equal to the
-records whichever of those saved them, so no caller can forget to. They only bring
-derived data up to date; no business rule lives here. Writes that bypass the signals
-(ingestion's bulk upserts, bulk reviews' UPDATEs) bring the figures up to date themselves
-through ``incidents.figures.incidents`` and ``incidents.figures.outages`` and call
-``figures_changed``; ingestion saves damaged assets inside ``figures_kept_by_caller`` so
-that the receivers leave those to it.
+Why signals and not explicit calls from the services: the summed figures and their cache
+are derived data, which must equal the records after every write through the ORM, not
+only after the writes the services make. Records are also saved by management commands,
+data migrations, the shell, test factories and cascades (deleting an incident deletes its
+damaged assets), and a forgotten call would publish a wrong figure that no review would
+catch. The receivers hold no business rule (the rules are the services'): they only
+recompute derived rows from the stored rows, so running one twice changes nothing.
+
+What they cannot see, their callers keep: writes that bypass the signals, as Django's
+bulk operations do (ingestion's bulk upserts, bulk reviews' UPDATEs), bring the figures up
+to date themselves through ``incidents.figures.incidents`` and ``incidents.figures.outages``
+and call ``figures_changed``; ingestion deletes the damaged assets of the incidents it
+replaces inside ``figures_kept_by_caller``, since it adds what its changes made different
+itself. A pre-save receiver notes where a record was counted as stored (not as loaded: a
+concurrent edit may have moved it) on the instance, for the post-save receiver: only the
+two together know both the old and the new days.
 """
 
 from __future__ import annotations

@@ -27,7 +27,15 @@ from incidents.models import (
 
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
-    list_display = ["pcode", "iso_code", "name_en", "name_uk", "unit_type", "population"]
+    list_display = [
+        "pcode",
+        "iso_code",
+        "name_en",
+        "name_uk",
+        "unit_type",
+        "population",
+        "household_size",
+    ]
     list_filter = ["level", "unit_type"]
     search_fields = ["pcode", "iso_code", "name_en", "name_uk"]
     readonly_fields = ["has_boundary"]

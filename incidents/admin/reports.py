@@ -173,7 +173,8 @@ class ServiceDisruptionAdmin(ReviewedRecordAdmin):
     date_hierarchy = "started_at"
     autocomplete_fields = ["region", "incident"]
     raw_id_fields = ["asset"]
-    readonly_fields = ["public_id"]
+    # Derived on save from people or households (see ``ServiceDisruption.save``).
+    readonly_fields = ["public_id", "people_counted", "people_estimated"]
 
 
 class IncidentChildAdmin(ScopedHistoryAdmin):

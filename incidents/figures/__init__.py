@@ -15,13 +15,15 @@ What each module owns:
   changed incidents (``NewIncident``) by the difference; ``move_incidents`` does the same
   for a review of many incidents; ``add_day_figures`` for writers that only hold ids.
 - ``outages``: the daily outage figures, rewritten per touched day (``refresh_outage_figures``,
-  ``move_outages``, ``rebuild_outage_figures``).
+  ``move_outages``, ``rebuild_outage_figures``), and the people counted of outages given
+  in households, counted again when their region's household size changes
+  (``recount_outages``).
 - ``periods``: reading sums for a period, whole months or weeks from the rollups and the
   edge days from the daily figures (``casualty_sums``, ``damage_sums``, ``weekly_sums``).
 - ``cache``: the cache of computed figures and its version token (``cached_figures``,
   ``figures_changed``).
 - ``hooks``: every signal receiver of the figures, connected in one place (``connect``),
-  and why signals are used.
+  and why signals are used (also for a region's household size).
 
 How the sums are kept in step: three ways, all in the writer's transaction. Saves and
 deletions through the ORM (the admin, services, commands) reach signal receivers that

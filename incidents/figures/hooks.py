@@ -17,6 +17,12 @@ replaces inside ``figures_kept_by_caller``, since it adds what its changes made 
 itself. A pre-save receiver notes where a record was counted as stored (not as loaded: a
 concurrent edit may have moved it) on the instance, for the post-save receiver: only the
 two together know both the old and the new days.
+
+A region's household size is a record the outage figures are computed from as well: the
+people of an outage given only in households are its households times that size. So a
+change of it, however it is saved (the admin, a command loading the sizes, the shell),
+counts those outages' people again and rewrites their days (``recount_outages``), as an
+edit of the outages would.
 """
 
 from __future__ import annotations
@@ -31,9 +37,15 @@ from django.apps import apps
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
 from incidents.figures.cache import FIGURE_MODELS, figures_changed
-from incidents.figures.outages import FIELDS, Outage, day_keys, refresh_outage_figures
+from incidents.figures.outages import (
+    FIELDS,
+    Outage,
+    day_keys,
+    recount_outages,
+    refresh_outage_figures,
+)
 from incidents.figures.rewrites import refresh_day_figures
-from incidents.models import DamagedAsset, Incident, ServiceDisruption
+from incidents.models import DamagedAsset, Incident, Region, ServiceDisruption
 
 # -- incidents and their damaged assets: rewrite the days they touched ----------------------
 
@@ -129,6 +141,30 @@ def _outage_deleted(sender: Any, instance: ServiceDisruption, **kwargs: Any) -> 
     refresh_outage_figures(day_keys(stored if stored is not None else _current(instance)))
 
 
+# -- regions: outages counted from households follow their region's household size ---------
+
+
+def _saves_household_size(instance: Region, kwargs: dict[str, Any]) -> bool:
+    update_fields = kwargs.get("update_fields")
+    saved = update_fields is None or "household_size" in update_fields
+    return saved and instance.pk is not None and not kwargs.get("raw")
+
+
+def _remember_household_size(sender: Any, instance: Region, **kwargs: Any) -> None:
+    if not _saves_household_size(instance, kwargs):
+        return
+    stored = Region.objects.filter(pk=instance.pk).values_list("household_size").first()
+    instance._figures_old_household_size = stored  # type: ignore[attr-defined]
+
+
+def _region_saved(sender: Any, instance: Region, **kwargs: Any) -> None:
+    if kwargs.get("created") or not _saves_household_size(instance, kwargs):
+        return
+    old = getattr(instance, "_figures_old_household_size", None)
+    if old is None or old[0] != instance.household_size:
+        recount_outages([instance.pk])
+
+
 # -- the cache: any write to what figures are computed from invalidates it -----------------
 
 
@@ -149,6 +185,9 @@ def connect() -> None:
     post_save.connect(_outage_saved, sender=outage, dispatch_uid="outage-figures-save")
     pre_delete.connect(_remember_stored, sender=outage, dispatch_uid="outage-figures-pre-delete")
     post_delete.connect(_outage_deleted, sender=outage, dispatch_uid="outage-figures-delete")
+
+    pre_save.connect(_remember_household_size, sender=Region, dispatch_uid="outage-hh-pre")
+    post_save.connect(_region_saved, sender=Region, dispatch_uid="outage-hh-save")
 
     for name in FIGURE_MODELS:
         model = apps.get_model("incidents", name)

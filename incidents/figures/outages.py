@@ -2,11 +2,14 @@
 
 An outage counts on its first day (``started_people``), on the day it was restored
 (``restored_people``) and, once restored, on every day it lasted (``person_days``: its
-people times the part of that Kyiv day they were without the service). Each save or
+people times the part of that Kyiv day they were without the service). Its people are
+the people it counts (``ServiceDisruption.people_counted``: the people affected, or its
+households times its region's household size, see ``incidents.households``). Each save or
 deletion of an outage rewrites the rows of the days it touched before and after the
-change (the receivers are in ``incidents.figures.hooks``), so the dashboards sum a few
-rows per day instead of every outage. The work is done in Python, alike on every
-database: an outage touches a handful of days.
+change (the receivers are in ``incidents.figures.hooks``), and so does a change of a
+region's household size for the outages counted from households there
+(``recount_outages``), so the dashboards sum a few rows per day instead of every outage.
+The work is done in Python, alike on every database: an outage touches a handful of days.
 """
 
 from __future__ import annotations
@@ -16,18 +19,22 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
 from incidents.figures.sums import COUNTED_STATUSES, OUTAGE_FIGURES_LOCK
+from incidents.households import counted_people
 from incidents.local_time import local_day, midnight
-from incidents.models import OutageDayFigures, ServiceDisruption
+from incidents.models import OutageDayFigures, Region, ServiceDisruption
 from incidents.sql import chunks, lock_regions
 
-FIELDS = ("region_id", "service", "status", "people_affected", "started_at", "restored_at")
+FIELDS = ("region_id", "service", "status", "people_counted", "started_at", "restored_at")
 Outage = tuple[int, str, str, int | None, dt.datetime, dt.datetime | None]  # as FIELDS
 Key = tuple[int, str, str, dt.date]  # region, service, status, day
 DayKey = tuple[int, dt.date]  # region, day
 Sums = dict[Key, list[Any]]  # key -> [started_people, restored_people, person_days]
 MOVED_PER_QUERY = 10_000  # outages read back per query by ``move_outages``
+RECOUNTED_PER_QUERY = 1_000  # outages written per query by ``recount_outages``
 
 
 def _days(first: dt.date, last: dt.date) -> Iterator[dt.date]:
@@ -130,11 +137,80 @@ def move_outages(moves: Mapping[str, Sequence[int]], status: str) -> None:
 
 
 def rebuild_outage_figures() -> None:
-    """Recompute every row from all outages."""
+    """Recompute every row from all outages, once every outage's people counted are what
+    its fields and its region's household size give (a write behind the application's
+    back may have left them behind)."""
     sums: Sums = {}
-    outages = ServiceDisruption.objects.filter(status__in=COUNTED_STATUSES)
-    for outage in outages.values_list(*FIELDS).iterator(chunk_size=5000):
-        add_outage(sums, outage, None)
     with transaction.atomic():
+        _recount_people()
+        outages = ServiceDisruption.objects.filter(status__in=COUNTED_STATUSES)
+        for outage in outages.values_list(*FIELDS).iterator(chunk_size=5000):
+            add_outage(sums, outage, None)
         OutageDayFigures.objects.all().delete()
         OutageDayFigures.objects.bulk_create(figure_rows(sums), batch_size=5000)
+
+
+def recount_outages(region_ids: Iterable[int]) -> None:
+    """Count again the people of the outages given only in households in these regions,
+    whose household size changed, and rewrite the days whose sums that changed."""
+    with transaction.atomic():
+        refresh_outage_figures(_recount_from_households(list(region_ids)))
+
+
+# The people counted are written past the signals, as a bulk review writes: the outages'
+# own fields did not change, so no history row is due. ``updated_at`` moves, for partners
+# that read what changed since a date: the people the API gives for them did change.
+
+
+def _recount_people() -> None:
+    """Store again every outage's people counted that is not what its fields give."""
+    now = timezone.now()
+    given = ServiceDisruption.objects.filter(people_affected__isnull=False)
+    given.exclude(people_counted=F("people_affected"), people_estimated=False).update(
+        people_counted=F("people_affected"), people_estimated=False, updated_at=now
+    )
+    nobody = ServiceDisruption.objects.filter(
+        people_affected__isnull=True, households_affected__isnull=True
+    )
+    nobody.exclude(people_counted=0, people_estimated=False).update(
+        people_counted=0, people_estimated=False, updated_at=now
+    )
+    _recount_from_households(None)
+
+
+def _recount_from_households(region_ids: list[int] | None) -> set[DayKey]:
+    """Store again the people counted of the outages given only in households (in these
+    regions, or all) that are not what their region's household size gives; return the
+    days whose sums that changed."""
+    regions = (
+        Region.objects.all() if region_ids is None else Region.objects.filter(pk__in=region_ids)
+    )
+    sizes = dict(regions.values_list("pk", "household_size"))
+    from_households = ServiceDisruption.objects.filter(
+        people_affected__isnull=True, households_affected__isnull=False
+    )
+    if region_ids is not None:
+        from_households = from_households.filter(region_id__in=list(sizes))
+    now = timezone.now()
+    changed: list[ServiceDisruption] = []
+    keys: set[DayKey] = set()
+    rows = from_households.values_list("pk", "households_affected", "people_estimated", *FIELDS)
+    for pk, households, was_estimated, *fields in rows.iterator(chunk_size=5000):
+        outage: Outage = tuple(fields)
+        counted = counted_people(
+            people_affected=None, households_affected=households, household_size=sizes[outage[0]]
+        )
+        if (counted.people, True) == (outage[3], was_estimated):
+            continue
+        changed.append(
+            ServiceDisruption(
+                pk=pk, people_counted=counted.people, people_estimated=True, updated_at=now
+            )
+        )
+        keys |= day_keys(outage)
+    ServiceDisruption.objects.bulk_update(
+        changed,
+        ["people_counted", "people_estimated", "updated_at"],
+        batch_size=RECOUNTED_PER_QUERY,
+    )
+    return keys

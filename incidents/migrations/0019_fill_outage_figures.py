@@ -2,9 +2,13 @@
 
 from django.db import migrations
 
+# The outage's fields the figures read, as the table stood then: its people were
+# ``people_affected`` until 0032 counted households too (``people_counted``).
+FIELDS = ("region_id", "service", "status", "people_affected", "started_at", "restored_at")
+
 
 def fill(apps, schema_editor):
-    from incidents.figures.outages import FIELDS, add_outage, figure_rows
+    from incidents.figures.outages import add_outage, figure_rows
     from incidents.figures.sums import COUNTED_STATUSES
 
     outages = apps.get_model("incidents", "ServiceDisruption").objects

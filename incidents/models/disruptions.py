@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from incidents.households import NATIONAL_HOUSEHOLD_SIZE, counted_people
 from incidents.models.attacks import DamagedAsset, Incident
 from incidents.models.base import (
     FeedProvenance,
@@ -76,7 +80,32 @@ class ServiceDisruption(ReviewedRecord):
     )
     people_affected = models.PositiveIntegerField(_("people affected"), null=True, blank=True)
     households_affected = models.PositiveIntegerField(
-        _("households affected"), null=True, blank=True
+        _("households affected"),
+        null=True,
+        blank=True,
+        help_text=format_lazy(
+            _(
+                "When people affected is empty, counted as people through the average "
+                "household size of the region (national {size})."
+            ),
+            size=NATIONAL_HOUSEHOLD_SIZE,
+        ),
+    )
+    # Derived on every save (see ``save``), never entered: what the figures sum. Rows
+    # inserted outside the ORM get the database's defaults, which ``rebuild_figures``
+    # replaces with their count.
+    people_counted = models.PositiveBigIntegerField(
+        _("people counted"),
+        default=0,
+        db_default=0,
+        editable=False,
+        help_text=_(
+            "People affected when given, else the households times the region's average "
+            "household size; what the figures count."
+        ),
+    )
+    people_estimated = models.BooleanField(
+        _("people estimated from households"), default=False, db_default=False, editable=False
     )
     started_at = models.DateTimeField(_("started at"), validators=date_validators())
     restored_at = models.DateTimeField(
@@ -89,9 +118,16 @@ class ServiceDisruption(ReviewedRecord):
     description = models.TextField(_("description"), blank=True)
 
     objects = ServiceDisruptionManager()  # type: ignore[misc]
-    history = HistoricalRecords(get_user=history_user, excluded_fields=["updated_at"])
+    # The people counted follow from the fields the history keeps, and change with the
+    # region's household size without an edit of the outage: not history of their own.
+    history = HistoricalRecords(
+        get_user=history_user,
+        excluded_fields=["updated_at", "people_counted", "people_estimated"],
+    )
 
     FIGURE_FIELDS = ("people_affected", "households_affected")
+    # What the people counted are derived from (besides the region's household size).
+    COUNTED_FROM = frozenset({"people_affected", "households_affected", "region", "region_id"})
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -119,6 +155,33 @@ class ServiceDisruption(ReviewedRecord):
     def __str__(self) -> str:
         place = self.settlement or self.region.name_en
         return f"{self.get_service_display()} out in {place} since {self.started_at:%Y-%m-%d}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Store the people counted with the fields they come from, whichever door the
+        outage came through (admin, API, commands, migrations, tests): a save that names
+        its ``update_fields`` writes them too when it writes one of those fields."""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or self.COUNTED_FROM & set(update_fields):
+            self.count_people()
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "people_counted", "people_estimated"}
+        super().save(*args, **kwargs)
+
+    def count_people(self) -> None:
+        # The region is read only when its household size is needed.
+        by_households = self.people_affected is None and self.households_affected is not None
+        counted = counted_people(
+            people_affected=self.people_affected,
+            households_affected=self.households_affected,
+            household_size=self.region.household_size if by_households else None,
+        )
+        self.people_counted, self.people_estimated = counted.people, counted.is_estimated
+
+    @property
+    def household_size(self) -> Decimal:
+        """The household size its households count with: the region's, or the national."""
+        size = self.region.household_size
+        return size if size is not None else NATIONAL_HOUSEHOLD_SIZE
 
     @property
     def is_ongoing(self) -> bool:

@@ -172,12 +172,13 @@ class IncidentWeekFigures(WeekFiguresKey, IncidentSums):
 class OutageDayFigures(models.Model):
     """Outages of one region, service, review status and day (in Kyiv).
 
-    ``started_people`` and ``restored_people`` sum the people of the outages that began
-    or were restored that day: their running difference is the number of people without
-    the service. ``person_days`` is what the restored outages cost that day (people x the
-    part of the day they were out); outages still out are counted from the raw rows,
-    since their cost grows until they end. ``incidents.figures.outages`` keeps the rows in
-    step with every save and deletion; a test holds them equal to a recomputation.
+    ``started_people`` and ``restored_people`` sum the people counted
+    (``ServiceDisruption.people_counted``) of the outages that began or were restored that
+    day: their running difference is the number of people without the service.
+    ``person_days`` is what the restored outages cost that day (people x the part of the
+    day they were out); outages still out are counted from the raw rows, since their cost
+    grows until they end. ``incidents.figures.outages`` keeps the rows in step with every
+    save and deletion; a test holds them equal to a recomputation.
     """
 
     region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import translation
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from incidents.households import HOUSEHOLD_SIZE_BOUNDS, NATIONAL_HOUSEHOLD_SIZE
 from incidents.models.base import (
     TimeStampedModel,
     coordinate_constraints,
     latitude_field,
     longitude_field,
 )
+
+SMALLEST_HOUSEHOLD, LARGEST_HOUSEHOLD = HOUSEHOLD_SIZE_BOUNDS
 
 
 def name_in_language(english: str, ukrainian: str) -> str:
@@ -73,6 +78,22 @@ class Region(TimeStampedModel):
     )
     population = models.PositiveIntegerField(_("population"), null=True, blank=True)
     population_source = models.CharField(_("population source"), max_length=200, blank=True)
+    household_size = models.DecimalField(
+        _("average household size"),
+        max_digits=4,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(SMALLEST_HOUSEHOLD), MaxValueValidator(LARGEST_HOUSEHOLD)],
+        help_text=format_lazy(
+            _(
+                "Persons per household in this region, from the State Statistics Service of "
+                "Ukraine's household survey. Outages given only in households count this "
+                "many people per household; empty means the national average ({size})."
+            ),
+            size=NATIONAL_HOUSEHOLD_SIZE,
+        ),
+    )
     latitude = latitude_field()
     longitude = longitude_field()
 
@@ -90,6 +111,12 @@ class Region(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(level=1, parent__isnull=True) | Q(level__gt=1, parent__isnull=False),
                 name="region_parent_matches_level",
+            ),
+            models.CheckConstraint(
+                condition=Q(household_size__isnull=True)
+                | Q(household_size__gte=SMALLEST_HOUSEHOLD, household_size__lte=LARGEST_HOUSEHOLD),
+                name="region_household_size_range",
+                violation_error_message=_("An average household size lies between 1 and 10."),
             ),
             *coordinate_constraints("region"),
         ]

@@ -94,6 +94,8 @@ class Figures:
     sums: dict[str, int] = field(default_factory=_no_sums)
     # People without each service at the moment of ``as_of``, by service.
     people_without: dict[str, int] = field(default_factory=dict)
+    # Of those, the people estimated from households (``incidents.households``).
+    people_without_estimated: dict[str, int] = field(default_factory=dict)
     # Outages ongoing at the moment of ``as_of``, by service.
     outages: dict[str, int] = field(default_factory=dict)
     # People multiplied by days without the service within the period, by service.
@@ -218,12 +220,14 @@ def _summed_parts(parts: list[Any], by: list[str], **sums: Any) -> list[dict]:
 
 
 def _people_without(period: Period, by: list[str]) -> list[dict]:
-    """People without each service, and the outages, ongoing at the period's moment."""
+    """People without each service (and those of them estimated from households), and the
+    outages, ongoing at the period's moment."""
     started = counted_outages(period).filter(started_at__lte=period.moment)
     return _summed_parts(
         started.not_restored_by(period.moment),
         [*by, "service"],
-        people=Coalesce(Sum("people_affected"), 0),
+        people=Coalesce(Sum("people_counted"), 0),
+        estimated=Coalesce(Sum("people_counted", filter=Q(people_estimated=True)), 0),
         outages=Count("id"),
     )
 
@@ -250,7 +254,7 @@ def _person_days(period: Period, by: list[str]) -> list[dict]:
     rows = figures.values(*by, "service").annotate(person_days=Sum("person_days")).order_by()
     # Outages still out count from the period's start, those restored on the end's day
     # from that day's start: one query for both.
-    live = counted_outages(period).filter(started_at__lt=end, people_affected__gt=0)
+    live = counted_outages(period).filter(started_at__lt=end, people_counted__gt=0)
     since = Case(
         When(
             restored_at__isnull=True,
@@ -260,7 +264,7 @@ def _person_days(period: Period, by: list[str]) -> list[dict]:
     )
     until = Least(Coalesce("restored_at", Value(end)), Value(end))
     span = ExpressionWrapper(until - since, output_field=DurationField())
-    days = _Seconds(span) * F("people_affected") / 86400.0
+    days = _Seconds(span) * F("people_counted") / 86400.0
     live_rows = _summed_parts(
         live.not_restored_by(cutoff),
         [*by, "service"],
@@ -302,6 +306,7 @@ class _ByRegion:
 
     casualties: dict[int | None, dict[str, int]]
     without: dict[int | None, dict[str, int]]
+    estimated: dict[int | None, dict[str, int]]
     outages: dict[int | None, dict[str, int]]
     person_days: dict[int | None, dict[str, float]]
     damaged: dict[int | None, dict[str, int]]
@@ -309,11 +314,13 @@ class _ByRegion:
     @classmethod
     def compute(cls, period: Period) -> _ByRegion:
         """Five grouped queries (person-days take two), whatever the number of records."""
-        grouped = cls({}, {}, {}, {}, {})
+        grouped = cls({}, {}, {}, {}, {}, {})
         for row in _casualties(period, ["region_id"]):
             grouped.casualties[row.pop("region_id")] = row
         for row in _people_without(period, ["region_id"]):
             grouped.without.setdefault(row["region_id"], {})[row["service"]] = row["people"]
+            estimated = grouped.estimated.setdefault(row["region_id"], {})
+            estimated[row["service"]] = row["estimated"]
             grouped.outages.setdefault(row["region_id"], {})[row["service"]] = row["outages"]
         for row in _person_days(period, ["region_id"]):
             days = grouped.person_days.setdefault(row["region_id"], {})
@@ -335,6 +342,7 @@ class _ByRegion:
         return {
             "sums": total(self.casualties, list(INCIDENT_SUMS), 0),
             "people_without": total(self.without, SERVICES, 0),
+            "people_without_estimated": total(self.estimated, SERVICES, 0),
             "outages": total(self.outages, SERVICES, 0),
             "person_days": {
                 key: round(days, 1) for key, days in total(self.person_days, SERVICES, 0.0).items()

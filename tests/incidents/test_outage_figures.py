@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -46,6 +47,18 @@ def kyiv_midnight(day: dt.date) -> dt.datetime:
 
 def seconds_between(since: dt.datetime, until: dt.datetime) -> float:
     return (until.astimezone(dt.UTC) - since.astimezone(dt.UTC)).total_seconds()
+
+
+def people_of(item: ServiceDisruption) -> int:
+    """The people an outage counts, worked out here from its raw fields: the people
+    affected, else its households times its region's household size (2.58 persons, the
+    national average, when the region has none), rounded half up; else nobody."""
+    if item.people_affected is not None:
+        return item.people_affected
+    if item.households_affected is None:
+        return 0
+    size = item.region.household_size or Decimal("2.58")
+    return int((item.households_affected * size).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 SUBMITTED = {"status": "submitted"}
@@ -98,7 +111,7 @@ def recomputed() -> dict:
     and was restored, and, for restored outages with people, each day they overlap."""
     sums: dict = {}
     for item in ServiceDisruption.objects.filter(status__in=COUNTED):
-        people = item.people_affected or 0
+        people = people_of(item)
 
         def add(day: dt.date, index: int, value: float, item=item) -> None:
             key = (item.region_id, item.service, item.status, day)
@@ -355,13 +368,14 @@ def person_days_reference(period: Period, by_region: bool) -> dict:
     for item in ServiceDisruption.objects.filter(status__in=period.statuses):
         if period.region_id is not None and item.region_id != period.region_id:
             continue
-        if not item.people_affected:
+        people = people_of(item)
+        if not people:
             continue
         since = item.started_at if start is None else max(item.started_at, start)
         until = end if item.restored_at is None else min(item.restored_at, end)
         seconds = max(0.0, seconds_between(since, until))
         key = (item.region_id, item.service) if by_region else (item.service,)
-        sums[key] = sums.get(key, 0.0) + item.people_affected * seconds / 86400
+        sums[key] = sums.get(key, 0.0) + people * seconds / 86400
     return without_zeros(sums)
 
 
@@ -546,7 +560,7 @@ def people_without_reference(period: Period, today: dt.date) -> dict:
         if period.region_id is not None and item.region_id != period.region_id:
             continue
         day_changes = changes.setdefault(item.service, {})
-        people = item.people_affected or 0
+        people = people_of(item)
         first = kyiv_day(item.started_at)
         day_changes[first] = day_changes.get(first, 0) + people
         if item.restored_at is not None:
@@ -700,5 +714,143 @@ def test_the_restored_index_carries_what_live_outage_figures_sum() -> None:
         )
         (definition,) = cursor.fetchone()
     assert definition.endswith(
-        "(restored_at) INCLUDE (region_id, service, status, started_at, people_affected)"
+        "(restored_at) INCLUDE (region_id, service, status, started_at, people_counted, "
+        "people_estimated)"
     )
+
+
+# -- 5. outages given in households ----------------------------------------------------------
+
+
+def set_household_size(pcode: str, size: str | None) -> None:
+    """As the Region admin saves it: the whole row."""
+    place = region(pcode)
+    place.household_size = None if size is None else Decimal(size)
+    place.save()
+
+
+@pytest.fixture
+def household_outages(organisation) -> None:
+    """Outages given in households (Lviv, then Odesa), one of them also in people."""
+    odesa = {"region": region("UA51")}
+    add_outages(
+        organisation,
+        [
+            ("electricity", kyiv(2023, 8, 15, 8), None, None, {"households_affected": 2_000}),
+            (
+                "electricity",
+                kyiv(2023, 8, 14, 20),
+                kyiv(2023, 8, 16, 8),
+                None,
+                {"households_affected": 1_001},
+            ),
+            ("water", kyiv(2023, 8, 15, 9), None, None, {"households_affected": 300, **odesa}),
+            # The people given win over the households.
+            ("water", kyiv(2023, 8, 15, 9), None, 700, {"households_affected": 100, **odesa}),
+            ("water", kyiv(2023, 8, 15, 9), None, None, {"households_affected": 50, **SUBMITTED}),
+        ],
+    )
+
+
+def counted(**households: int) -> list[tuple[int, bool]]:
+    return [
+        (item.people_counted, item.people_estimated)
+        for item in ServiceDisruption.objects.filter(
+            households_affected__in=households.values()
+        ).order_by("households_affected")
+    ]
+
+
+@pytest.mark.usefixtures("household_outages")
+def test_households_count_as_people_through_the_national_household_size():
+    assert counted(a=50, b=100, c=300, d=1_001, e=2_000) == [
+        (129, True),  # 50 x 2.58 = 129
+        (700, False),  # people affected given
+        (774, True),  # 300 x 2.58 = 774
+        (2_583, True),  # 1,001 x 2.58 = 2,582.58
+        (5_160, True),  # 2,000 x 2.58 = 5,160
+    ]
+    assert_in_step()
+    lviv = region("UA46").pk
+    started = OutageDayFigures.objects.get(
+        region_id=lviv, service="electricity", day=dt.date(2023, 8, 15)
+    )
+    assert (started.started_people, started.restored_people) == (5_160, 0)
+    period = Period(as_of=kyiv(2023, 8, 15, 12))
+    assert_person_days([period, Period(date_from=dt.date(2023, 8, 15)), Period()])
+    assert_people_without([Period(), Period(include_submitted=True)], SERIES_DAYS)
+
+
+@pytest.mark.usefixtures("household_outages")
+def test_a_regions_own_household_size_rewrites_its_outages_and_their_figures():
+    lviv = region("UA46").pk
+    set_household_size("UA46", "3.0")
+    assert counted(d=1_001, e=2_000) == [(3_003, True), (6_000, True)]
+    assert counted(c=300) == [(774, True)]  # Odesa keeps the national size
+    assert_in_step()
+    started = OutageDayFigures.objects.get(
+        region_id=lviv, service="electricity", day=dt.date(2023, 8, 15)
+    )
+    assert started.started_people == 6_000
+    restored = OutageDayFigures.objects.get(
+        region_id=lviv, service="electricity", day=dt.date(2023, 8, 16)
+    )
+    assert restored.restored_people == 3_003
+    assert_person_days([Period(), Period(date_from=dt.date(2023, 8, 15))])
+    assert_people_without([Period()], SERIES_DAYS)
+
+    set_household_size("UA46", None)  # back to the national figure
+    assert counted(d=1_001, e=2_000) == [(2_583, True), (5_160, True)]
+    assert_in_step()
+
+
+@pytest.mark.usefixtures("household_outages")
+def test_editing_people_or_households_recounts_the_outage(verifier):
+    item = ServiceDisruption.objects.get(households_affected=2_000)
+    reason = "The operator gave a head count."
+    services.record_update(record=item, by=verifier, data={"people_affected": 4_800}, reason=reason)
+    assert counted(e=2_000) == [(4_800, False)]
+    assert_in_step()
+    item.refresh_from_db()
+    data = {"people_affected": None, "households_affected": 1_500}
+    services.record_update(record=item, by=verifier, data=data, reason=reason)
+    assert counted(e=1_500) == [(3_870, True)]  # 1,500 x 2.58
+    assert_in_step()
+    item.refresh_from_db()
+    services.record_update(record=item, by=verifier, data={"region": region("UA51")}, reason=reason)
+    set_household_size("UA51", "2.2")
+    assert counted(e=1_500) == [(3_300, True)]
+    assert_in_step()
+
+
+@pytest.mark.usefixtures("household_outages")
+def test_a_bulk_review_and_a_rebuild_give_the_same_figures(verifier):
+    from django.core.management import call_command
+
+    submitted = list(
+        ServiceDisruption.objects.filter(status="submitted").values_list("pk", flat=True)
+    )
+    result = services.records_verify_bulk(model=ServiceDisruption, ids=submitted, by=verifier)
+    assert result.done == tuple(submitted)
+    assert_in_step()
+    odesa_water = OutageDayFigures.objects.get(
+        region=region("UA51"), service="water", status="verified", day=dt.date(2023, 8, 15)
+    )
+    assert odesa_water.started_people == 774 + 700
+    lviv_water = OutageDayFigures.objects.get(
+        region=region("UA46"), service="water", status="verified", day=dt.date(2023, 8, 15)
+    )
+    assert lviv_water.started_people == 129
+    maintained = stored()
+    call_command("rebuild_figures")
+    assert stored() == approximately(maintained)
+    odesa = ServiceDisruption.objects.filter(region=region("UA51"))
+    result = services.records_reject_bulk(
+        model=ServiceDisruption,
+        ids=list(odesa.values_list("pk", flat=True)),
+        by=verifier,
+        reason="Duplicates of the operator's report",
+    )
+    assert len(result.done) == 2
+    assert_in_step()
+    assert not OutageDayFigures.objects.filter(region=region("UA51")).exists()

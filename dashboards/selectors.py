@@ -105,7 +105,7 @@ def region_incidents(*, region_id: int, period: Period, limit: int = 100) -> lis
 
 def region_outages(*, region_id: int, period: Period, limit: int = 100) -> list[ServiceDisruption]:
     """The region's counted outages, ongoing ones first, then the most recent."""
-    outages = counted_outages(replace(period, region_id=region_id))
+    outages = counted_outages(replace(period, region_id=region_id)).select_related("region")
     return list(outages.order_by(F("restored_at").desc(nulls_first=True), "-started_at")[:limit])
 
 

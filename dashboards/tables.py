@@ -43,6 +43,9 @@ def needs_table(graded: Sequence[RegionSeverity]) -> Table:
         *[f"{key}_level" for key in sector_keys],
         *[f"{service}_outages_now" for service in SERVICES_SHOWN],
         *[f"{service}_person_days" for service in SERVICES_SHOWN],
+        # Of the people without a service now (in the sector values), those estimated from
+        # households.
+        *[f"{service}_people_estimated_now" for service in SERVICES_SHOWN],
     ]
     rows = [
         [
@@ -56,6 +59,7 @@ def needs_table(graded: Sequence[RegionSeverity]) -> Table:
         + [row.levels[key] for key in sector_keys]
         + [row.needs.outages.get(service, 0) for service in SERVICES_SHOWN]
         + [row.needs.person_days.get(service, 0) for service in SERVICES_SHOWN]
+        + [row.needs.people_without_estimated.get(service, 0) for service in SERVICES_SHOWN]
         for row in graded
     ]
     return Table(header, rows)
@@ -83,14 +87,16 @@ def people_without_table(series: dict[str, list[tuple[dt.date, int]]]) -> Table:
     return Table(["day", "service", "people_without"], _DailyLevelRows(series))
 
 
-def service_rows(row: RegionSeverity | None) -> list[tuple[str | Promise, int, int, float]]:
-    """Each service's people without it now, outages now and person-days in the period."""
+def service_rows(row: RegionSeverity | None) -> list[tuple[str | Promise, int, int, int, float]]:
+    """Each service's people without it now (and how many of them are estimated from
+    households), outages now and person-days in the period."""
     if row is None:
         return []
     return [
         (
             ServiceDisruption.Service(service).label,
             row.needs.people_without.get(service, 0),
+            row.needs.people_without_estimated.get(service, 0),
             row.needs.outages.get(service, 0),
             row.needs.person_days.get(service, 0),
         )

@@ -27,6 +27,7 @@ from dashboards import charts, grain_charts, selectors, tables
 from dashboards.forms import MAP_METRICS, DashboardFilterForm
 from dashboards.severity import LEVEL_NAMES, SECTORS
 from incidents.figures.cache import cached_figures
+from incidents.households import NATIONAL_HOUSEHOLD_SIZE
 from incidents.models import Region
 from incidents.selectors import Period, needs_and_summary
 from incidents.services import user_sees_all_organisations
@@ -157,6 +158,7 @@ def overview(request: HttpRequest) -> HttpResponseBase:
         "form": form,
         "sectors": SECTORS,
         "levels": LEVEL_NAMES,
+        "national_household_size": NATIONAL_HOUSEHOLD_SIZE,
         "query": _query_without_download(request),
     }
     return render(request, "dashboards/overview.html", context)

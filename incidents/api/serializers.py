@@ -134,11 +134,24 @@ class ServiceDisruptionSerializer(serializers.ModelSerializer):
             "incident",
             "people_affected",
             "households_affected",
+            "people_counted",
+            "people_estimated",
             "started_at",
             "restored_at",
             "description",
             *REVIEW_OUTPUT,
         ]
+        extra_kwargs = {
+            "people_counted": {
+                "help_text": _(
+                    "The people the figures count: people affected when given, else the "
+                    "households times the region's average household size."
+                )
+            },
+            "people_estimated": {
+                "help_text": _("Whether people counted is an estimate from households.")
+            },
+        }
 
 
 class IncidentSerializer(serializers.ModelSerializer):
@@ -355,6 +368,13 @@ class FiguresSerializer(serializers.Serializer):
     children_injured = serializers.IntegerField()
     people_without = serializers.DictField(
         child=serializers.IntegerField(), help_text=_("People without each service now.")
+    )
+    people_without_estimated = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text=_(
+            "Of the people without each service now, those estimated from households "
+            "(households times the region's average household size)."
+        ),
     )
     outages = serializers.DictField(
         child=serializers.IntegerField(), help_text=_("Outages of each service ongoing now.")

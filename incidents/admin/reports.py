@@ -163,6 +163,8 @@ class ServiceDisruptionAdmin(ReviewedRecordAdmin):
         "settlement",
         "facility",
         "people_affected",
+        "households_affected",
+        "people_counted",
         "started_at",
         "restored_at",
         "status",

@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 BEFORE = [("incidents", "0030_ingestion_issue_skipped")]
 AFTER = [("incidents", "0032_count_people_from_households")]
 

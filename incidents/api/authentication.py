@@ -8,7 +8,6 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
-from rest_framework_api_key.permissions import KeyParser
 
 from accounts.models import OrganisationAPIKey
 
@@ -42,14 +41,22 @@ class PartnerClient:
 
 
 class PartnerKeyAuthentication(BaseAuthentication):
-    """``Authorization: Api-Key <key>``. A wrong, revoked or expired key is a 401."""
+    """``Authorization: Api-Key <key>``. A wrong, revoked or expired key is a 401.
+
+    So is any other ``Authorization`` header (another scheme, no key, a key not shaped as
+    issued): read as anonymous, a client whose key was mangled on the way would be served
+    the public records only and never learn why. Without the header a caller is anonymous,
+    or a staff member by their admin session (browsers send no ``Authorization`` of their
+    own).
+    """
 
     keyword = "Api-Key"
 
     def authenticate(self, request: Request) -> tuple[PartnerClient, OrganisationAPIKey] | None:
-        key = KeyParser().get(request._request)
-        if key is None:
+        header = request.META.get("HTTP_AUTHORIZATION")
+        if header is None:
             return None
+        key = self._key(header)
         try:
             api_key = cast(OrganisationAPIKey, OrganisationAPIKey.objects.get_from_key(key))
         except OrganisationAPIKey.DoesNotExist as error:
@@ -57,6 +64,24 @@ class PartnerKeyAuthentication(BaseAuthentication):
         if api_key.has_expired or not api_key.organisation.is_active:
             raise exceptions.AuthenticationFailed(_("This API key is no longer valid."))
         return PartnerClient(api_key), api_key
+
+    def _key(self, header: str) -> str:
+        """The key in an ``Authorization`` header, which must be ``Api-Key <key>``. The
+        scheme is case-insensitive (RFC 9110); a key is ``<prefix>.<secret>``."""
+        parts = header.split()
+        if not parts or parts[0].lower() != self.keyword.lower():
+            raise exceptions.AuthenticationFailed(
+                _(
+                    "Only API keys are accepted: send 'Authorization: Api-Key <key>', or no "
+                    "Authorization header to read published records."
+                )
+            )
+        prefix, dot, secret = parts[-1].partition(".")
+        if len(parts) != 2 or not (prefix and dot and secret):
+            raise exceptions.AuthenticationFailed(
+                _("Malformed API key: send 'Authorization: Api-Key <key>' with the key as issued.")
+            )
+        return parts[1]
 
     def authenticate_header(self, request: Request) -> str:
         return self.keyword

@@ -334,10 +334,10 @@ def test_api_refuses_expired_foreign_and_malformed_keys(world, organisation):
         "expired": 401,
         "organisation inactive": 401,
         "malformed": 401,
-        # Not an API key at all: read as anonymous, who sees the published records only.
-        "other scheme": 200,
+        # Not an API key at all: refused, never served as anonymous.
+        "other scheme": 401,
     }
-    assert world.names(r["id"] for r in answers["other scheme"].json()["results"]) == PUBLISHED
+    assert answers["other scheme"]["WWW-Authenticate"] == "Api-Key"
     for name in ("expired", "organisation inactive"):
         assert answers[name].json() == {"detail": "This API key is no longer valid."}
 

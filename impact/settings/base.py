@@ -312,6 +312,7 @@ SPECTACULAR_SETTINGS = {
         "incidents.api.schema.describe_exports",
         "incidents.api.schema.describe_errors",
         "incidents.api.schema.describe_links",
+        "incidents.api.schema.describe_strict_inputs",
     ],
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {

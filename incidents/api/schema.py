@@ -1,5 +1,6 @@
 """What the OpenAPI schema says beyond what drf-spectacular finds: our authentication, the
-shape of exports, the errors every operation may answer, and links between operations."""
+shape of exports, the errors every operation may answer, links between operations, and
+that request bodies take no property they do not list."""
 
 from __future__ import annotations
 
@@ -132,3 +133,31 @@ def _describe_export_content(content: dict[str, Any]) -> None:
         is_list = "Paginated" in described or "'count'" in described
         schema = FEATURE_COLLECTION if is_list else {"type": "object"}
         content["application/geo+json"] = {"schema": schema}
+
+
+def describe_strict_inputs(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """Request bodies take the properties listed and no other (an unknown one is a 400):
+    every object a request body reaches says so, for generated clients and validators."""
+    schemas = result.get("components", {}).get("schemas", {})
+    pending = [
+        media.get("schema", {})
+        for path in result.get("paths", {}).values()
+        for operation in path.values()
+        for media in operation.get("requestBody", {}).get("content", {}).values()
+    ]
+    seen: set[str] = set()
+    while pending:
+        schema = pending.pop()
+        name = schema.get("$ref", "").rpartition("/")[2]
+        if name:
+            if name not in seen and name in schemas:
+                seen.add(name)
+                pending.append(schemas[name])
+            continue
+        if "properties" in schema:
+            schema["additionalProperties"] = False
+            pending.extend(schema["properties"].values())
+        if "items" in schema:
+            pending.append(schema["items"])
+        pending.extend(schema.get("allOf", []) + schema.get("oneOf", []) + schema.get("anyOf", []))
+    return result

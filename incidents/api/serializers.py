@@ -1,7 +1,8 @@
-"""Output and input shapes of the partner API.
+"""Output shapes of the partner API.
 
 Reporter identities (``created_by``) and review internals never appear; records are
-identified by their public UUID. Writes go through an input serializer, then a service.
+identified by their public UUID. Writes go through an input serializer (``inputs``), then
+a service.
 """
 
 from __future__ import annotations
@@ -174,48 +175,6 @@ class IncidentDetailSerializer(IncidentSerializer):
 
     class Meta(IncidentSerializer.Meta):
         fields = [*IncidentSerializer.Meta.fields, "assets", "disruptions", "sources"]
-
-
-class SourceInputSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Source
-        fields = list(SOURCE_FIELDS)
-
-
-class IncidentInputSerializer(serializers.ModelSerializer):
-    """What a partner may send. Status, organisation and review fields are not among them:
-    sending one is an error, so nobody believes they set it."""
-
-    PROTECTED = frozenset(
-        {"id", "status", "organisation", "verified_by", "verified_at", "created_by"}
-    )
-    region = RegionCodeField(required=False, allow_null=True)
-    sources = SourceInputSerializer(many=True, required=False)
-    # Kept in the record's history, not on the record. As in the admin, changing a
-    # verified report's figures needs one.
-    change_reason = serializers.CharField(
-        write_only=True,
-        required=False,
-        allow_blank=True,
-        max_length=100,  # the history's column
-        help_text=_(
-            "Why the report is entered or changed, for its history; required to change the "
-            "figures of a verified report."
-        ),
-    )
-
-    class Meta:
-        model = Incident
-        fields = [*INCIDENT_FACTS, "sources", "change_reason"]
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        sent = set(getattr(self, "initial_data", {}) or {})
-        forbidden = sorted(sent & self.PROTECTED)
-        if forbidden:
-            raise serializers.ValidationError(
-                {name: [_("This field is set by the review process.")] for name in forbidden}
-            )
-        return attrs
 
 
 class AttackWaveWeaponSerializer(serializers.ModelSerializer):

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from incidents import filters as filtersets
 from incidents import selectors, services
-from incidents.api import serializers
+from incidents.api import inputs, serializers
 from incidents.api.bodies import JSONBodyMixin
 from incidents.api.exporting import ExportableListMixin
 from incidents.api.formats import CSVRenderer, GeoJSONRenderer, HXLRenderer
@@ -107,35 +107,35 @@ class IncidentViewSet(
         return selectors.records_visible_to(user=self.request.user, queryset=incidents)
 
     def get_serializer_class(self) -> type[Any]:
-        if self.action in ("create", "update", "partial_update"):
-            return serializers.IncidentInputSerializer
+        if self.action == "create":
+            return inputs.IncidentInputSerializer
+        if self.action in ("update", "partial_update"):
+            return inputs.IncidentChangeInputSerializer
         if self.action == "retrieve":
             return serializers.IncidentDetailSerializer
         return serializers.IncidentSerializer
 
     @extend_schema(responses=serializers.IncidentDetailSerializer)
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        payload = serializers.IncidentInputSerializer(data=request.data)
+        """Submit a report whole: the incident with its damaged assets, the service
+        disruptions it caused and its sources. An invalid row refuses the whole report."""
+        payload = inputs.IncidentInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
-        sources = data.pop("sources", [])
+        rows = {name: data.pop(name, []) for name in inputs.ROW_LISTS}
         reason = data.pop("change_reason", "")
-        incident = services.incident_report(
-            by=request.user, data=data, sources=sources, reason=reason
-        )
+        incident = services.incident_report(by=request.user, data=data, reason=reason, **rows)
         output = serializers.IncidentDetailSerializer(incident, context={"request": request})
         return Response(output.data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=serializers.IncidentDetailSerializer)
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         incident = self.get_object()
-        payload = serializers.IncidentInputSerializer(
+        payload = inputs.IncidentChangeInputSerializer(
             incident, data=request.data, partial=kwargs.get("partial", False)
         )
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
-        if data.pop("sources", None) is not None:
-            raise ValidationError({"sources": ["Sources are added with the report, not edited."]})
         reason = data.pop("change_reason", "")
         services.record_update(record=incident, by=request.user, data=data, reason=reason)
         incident = self.get_queryset().get(pk=incident.pk)

@@ -1,7 +1,8 @@
 """Writes to the domain, by subdomain: the review gate one record at a time (``review``),
-for sets of records (``bulk_review``) and for what an ingestion run wrote
-(``run_review``); creating and editing reports (``records``) and the rows entered inside
-them (``rows``). Callers use them through this package: ``services.record_verify(...)``.
+for sets of records (``bulk_review``) and for what an ingestion run wrote (``run_review``);
+creating and editing records (``records``), the rows entered inside them (``rows``) and
+whole reports sent from outside the admin (``reports``). Callers use them through this
+package: ``services.record_verify(...)``.
 
 Every screen changes records through these functions, the admin, the API and management
 commands alike (feeds load theirs in bulk through ``incidents.ingestion``), so the review
@@ -18,7 +19,6 @@ from incidents.services.records import (
     changed_figures,
     ensure_figure_change_allowed,
     incident_create,
-    incident_report,
     mark_curated,
     needs_baseline_save,
     record_create,
@@ -27,6 +27,7 @@ from incidents.services.records import (
     record_save_changes,
     record_update,
 )
+from incidents.services.reports import incident_report
 from incidents.services.review import (
     TRANSITIONS,
     AnyUser,
@@ -42,7 +43,11 @@ from incidents.services.review import (
     refusal_message,
     user_sees_all_organisations,
 )
-from incidents.services.rows import ensure_row_figure_change_allowed, record_rows_save
+from incidents.services.rows import (
+    RowsInvalid,
+    ensure_row_figure_change_allowed,
+    record_rows_save,
+)
 from incidents.services.run_review import (
     IN_REQUEST_LIMIT,
     can_verify_run_records,
@@ -59,6 +64,7 @@ __all__ = [
     "AnyUser",
     "BulkReviewResult",
     "ReviewedModel",
+    "RowsInvalid",
     "can_edit_record",
     "can_review_record",
     "can_verify_run_records",

@@ -1,11 +1,11 @@
 """Writes to the domain: creating reports, editing and deleting them; the needs baselines
 staff correct.
 
-Every screen changes records through these functions: the staff admin (a record's own
-form; the rows entered inside it through ``incidents.services.rows``), the partner API
-and management commands. So the review gate, the history's author and reason, the guard
-on verified figures and the curated marking are the same whichever screen a change
-comes from.
+Every screen changes records through these functions: the staff admin (a record's own form;
+the rows entered inside it through ``incidents.services.rows``), the partner API (a whole
+report through ``incidents.services.reports``) and management commands. So the review gate,
+the history's author and reason, the guard on verified figures and the curated marking are
+the same whichever screen a change comes from.
 
 A figure (casualties, people affected, tonnes) of a verified record changes only with a
 recorded reason, which lands in the record's history.
@@ -26,7 +26,6 @@ from incidents.models import (
     Incident,
     NeedsBaseline,
     ServiceDisruption,
-    Source,
     Tombstone,
     VerificationStatus,
 )
@@ -37,7 +36,6 @@ from incidents.services.review import (
     leave_a_tombstone,
     permission_name,
     record_author,
-    record_submit,
     user_sees_all_organisations,
 )
 
@@ -183,27 +181,6 @@ def record_create(*, record: RecordT, by: AnyUser, reason: str = "") -> RecordT:
 
 def incident_create(*, by: AnyUser, data: Mapping[str, Any], reason: str = "") -> Incident:
     return record_create(record=Incident(**data), by=by, reason=reason)
-
-
-@transaction.atomic
-def incident_report(
-    *,
-    by: AnyUser,
-    data: Mapping[str, Any],
-    sources: Iterable[Mapping[str, Any]] = (),
-    reason: str = "",
-) -> Incident:
-    """A report sent from outside the admin, with its sources. A partner application's
-    report goes straight to review (submitted); a staff member's stays a draft."""
-    incident = incident_create(by=by, data=data, reason=reason)
-    for values in sources:
-        source = Source(incident=incident, **values)
-        source.full_clean()
-        record_author(source, by=by, reason=reason.strip())
-        source.save()
-    if getattr(by, "edits_submissions", False):
-        record_submit(record=incident, by=by)
-    return incident
 
 
 @transaction.atomic

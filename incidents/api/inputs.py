@@ -76,6 +76,8 @@ class DamagedAssetInputSerializer(StrictInputSerializer):
     class Meta:
         model = DamagedAsset
         fields = list(ASSET_FIELDS)
+        # The table's rule (damagedasset_count_positive), as a message about the field.
+        extra_kwargs = {"count": {"min_value": 1}}
 
 
 class ServiceDisruptionInputSerializer(StrictInputSerializer):

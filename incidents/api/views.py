@@ -69,6 +69,8 @@ class IncidentPermission(permissions.BasePermission):
 @extend_schema_view(
     list=extend_schema(auth=READ_SECURITY),  # type: ignore[arg-type]
     retrieve=extend_schema(auth=READ_SECURITY),  # type: ignore[arg-type]
+    # A PATCH answers as a PUT does (``update``), with the detail.
+    partial_update=extend_schema(responses=serializers.IncidentDetailSerializer),
 )
 class IncidentViewSet(
     JSONBodyMixin,

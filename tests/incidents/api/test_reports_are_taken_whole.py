@@ -211,15 +211,7 @@ def test_a_staff_report_keeps_its_disruptions_in_draft_with_it(staff, verifier):
         ),
         (
             {"assets": [ASSETS[0], ASSETS[1], {**ASSETS[0], "count": 0}]},
-            {
-                "assets": {
-                    "2": {
-                        "non_field_errors": [
-                            "Constraint “damagedasset_count_positive” is violated."
-                        ]
-                    }
-                }
-            },
+            {"assets": {"2": {"count": ["Ensure this value is greater than or equal to 1."]}}},
         ),
         (
             {"sources": [SOURCE, {"name": "Lviv OVA", "url": "example.org/r/1"}]},
@@ -330,3 +322,5 @@ def test_the_schema_describes_the_rows_a_report_takes(anonymous):
         ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
         properties = components[ref.split("/")[-1]]["properties"]
         assert not {"assets", "disruptions", "sources"} & set(properties)
+        answer = operation["responses"]["200"]["content"]["application/json"]["schema"]
+        assert answer == {"$ref": "#/components/schemas/IncidentDetail"}

@@ -12,6 +12,7 @@ import pytest
 from celery import Celery
 from django.core.cache import cache
 from django.db import connection
+from django.test.testcases import QuietWSGIRequestHandler
 
 from accounts import roles
 from impact.celery import app
@@ -19,6 +20,12 @@ from tests.factories import OrganisationFactory, UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+# The live server writes a response's headers and its body in separate sends: with Nagle's
+# algorithm on, a client that keeps the connection open (schemathesis, Chromium) waits for
+# its own delayed ACK before the body comes, some 40 ms a request. Gunicorn, which serves
+# the app in production, turns Nagle's algorithm off as well.
+QuietWSGIRequestHandler.disable_nagle_algorithm = True
 
 
 @contextmanager

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 import kombu.pools
 import pytest
@@ -13,8 +15,10 @@ from celery import Celery
 from django.core.cache import cache
 from django.db import connection
 from django.test.testcases import QuietWSGIRequestHandler
+from pytest_django import DjangoDbBlocker
 
 from accounts import roles
+from accounts.models import Organisation, User
 from impact.celery import app
 from tests.factories import OrganisationFactory, UserFactory
 
@@ -72,20 +76,95 @@ def _empty_cache() -> None:
     cache.clear()
 
 
+PROCESS_DATABASE_URL = pytest.StashKey[str]()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    django_db_setup: None,
+    django_db_blocker: DjangoDbBlocker,
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[None]:
+    """The test database, and a copy of it as migrations left it when some test runs
+    ``manage.py`` in another process (see ``process_database_url``).
+
+    The copy is taken here, before any test has written to the test database or a
+    transactional test has emptied it, so that the test database is built from the
+    migrations once per run.
+    """
+    wanted = any(
+        "process_database_url" in getattr(item, "fixturenames", ())
+        for item in request.session.items
+    )
+    if not wanted:
+        yield
+        return
+    with django_db_blocker.unblock():
+        request.config.stash[PROCESS_DATABASE_URL] = _copy_test_database(tmp_path_factory)
+    yield
+    if connection.vendor != "sqlite":
+        with django_db_blocker.unblock():
+            connection.creation.destroy_test_db(verbosity=0, suffix="process")
+
+
+def _copy_test_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The URL of a copy of the test database that another process can open."""
+    if connection.vendor == "sqlite":
+        # The test database is in memory: write it out to a file.
+        path = tmp_path_factory.mktemp("process-database") / "db.sqlite3"
+        connection.ensure_connection()
+        target = sqlite3.connect(path)
+        try:
+            connection.connection.backup(target)
+        finally:
+            target.close()
+        return f"sqlite:///{path}"
+    if connection.vendor != "postgresql":
+        raise NotImplementedError(f"cannot copy a {connection.vendor} test database")
+    connection.creation.clone_test_db(suffix="process", verbosity=0)
+    clone = connection.creation.get_test_db_clone_settings("process")
+    user = quote(clone["USER"] or "", safe="")
+    password = f":{quote(clone['PASSWORD'], safe='')}" if clone["PASSWORD"] else ""
+    host = quote(clone["HOST"] or "127.0.0.1", safe="")
+    port = clone["PORT"] or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{clone['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def process_database_url(request: pytest.FixtureRequest, django_db_setup: None) -> str:
+    """A database for ``manage.py`` run in another process: a copy of the test database
+    as the migrations built it. The test database itself is out of its reach (in memory
+    with SQLite, and inside each test's transaction)."""
+    return request.config.stash[PROCESS_DATABASE_URL]
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _ci_uses_real_services(django_db_setup: None) -> None:
     if IN_CI and connection.vendor != "postgresql":
         pytest.exit("CI=true but the tests are not running on PostgreSQL (set DATABASE_URL)", 3)
 
 
+def make_organisation() -> Organisation:
+    return OrganisationFactory(name="Lviv Relief", slug="lviv-relief", acronym="LR")
+
+
+def make_other_organisation() -> Organisation:
+    return OrganisationFactory(name="Kharkiv Aid", slug="kharkiv-aid", acronym="KA")
+
+
+def make_verifier(other_organisation: Organisation) -> User:
+    return UserFactory(username="verifier", organisation=other_organisation, role=roles.VERIFIER)
+
+
 @pytest.fixture
 def organisation():
-    return OrganisationFactory(name="Lviv Relief", slug="lviv-relief", acronym="LR")
+    return make_organisation()
 
 
 @pytest.fixture
 def other_organisation():
-    return OrganisationFactory(name="Kharkiv Aid", slug="kharkiv-aid", acronym="KA")
+    return make_other_organisation()
 
 
 @pytest.fixture
@@ -102,7 +181,7 @@ def other_reporter(other_organisation):
 
 @pytest.fixture
 def verifier(other_organisation):
-    return UserFactory(username="verifier", organisation=other_organisation, role=roles.VERIFIER)
+    return make_verifier(other_organisation)
 
 
 @pytest.fixture

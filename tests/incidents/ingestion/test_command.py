@@ -188,17 +188,15 @@ def test_other_url_schemes_are_refused_with_a_command_error(location) -> None:
 
 
 @pytest.fixture(scope="module")
-def process_env(tmp_path_factory) -> dict[str, str]:
-    """A migrated SQLite database of its own: the test database is in memory."""
+def process_env(tmp_path_factory, process_database_url: str) -> dict[str, str]:
+    """A migrated database of its own: a copy of the test database (see conftest)."""
     folder = tmp_path_factory.mktemp("command")
-    env = {
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "impact.settings.test",
-        "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
+        "DATABASE_URL": process_database_url,
         "DJANGO_MEDIA_ROOT": str(folder / "media"),
     }
-    manage(env, "migrate", "--verbosity", "0", check=True)
-    return env
 
 
 def manage(env: dict[str, str], *args: str, check: bool = False) -> subprocess.CompletedProcess:

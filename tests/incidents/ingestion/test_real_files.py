@@ -66,15 +66,17 @@ def test_the_jcc_table_loads_exactly() -> None:
     assert GrainShipment.objects.filter(is_additional_cargo=True).count() == 139
 
 
-@pytest.fixture
-def hxl_tables(tmp_path: Path) -> dict[str, Path]:
+@pytest.fixture(scope="module")
+def hxl_tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    # Written once for the module: the tests only read them.
+    folder = tmp_path_factory.mktemp("jcc-tables")
     rows = jcc_rows()
     table = jcc_hxl_cells(rows)
     return {
-        "xlsx": write_xlsx(tmp_path / "jcc.xlsx", table),
-        "csv": write_csv(tmp_path / "jcc.hxl.csv", table),
+        "xlsx": write_xlsx(folder / "jcc.xlsx", table),
+        "csv": write_csv(folder / "jcc.hxl.csv", table),
         "bare": write_csv(
-            tmp_path / "jcc-bare.hxl.csv", jcc_hxl_cells(rows, without=("IMO", "Income group"))
+            folder / "jcc-bare.hxl.csv", jcc_hxl_cells(rows, without=("IMO", "Income group"))
         ),
     }
 

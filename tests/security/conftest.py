@@ -4,22 +4,32 @@ that look at it: anonymous, staff users of each role, partner API keys of each s
 Every unpublished figure is a *marker*: a seven-digit number used nowhere else, so a test
 can search any response body for it (``markers_in``). Each unpublished incident sits in a
 region and a week of its own, so a leak shows the marker unsummed in some row or cell.
+
+The world is built once per test module (``_shared_cast``) and each test works on it in a
+savepoint of its own, as with Django's ``TestCase.setUpTestData``.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
+from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
+from pytest_django import DjangoDbBlocker
 from rest_framework.test import APIClient
 
-from accounts.models import OrganisationAPIKey
+from accounts.models import Organisation, OrganisationAPIKey, User
 from incidents import services
 from incidents.models import Incident
+from tests.conftest import make_organisation, make_other_organisation, make_verifier
 from tests.factories import (
     DamagedAssetFactory,
     GrainDisruptionFactory,
@@ -254,9 +264,107 @@ def build_world(organisation, other_organisation, verifier) -> World:
     return world
 
 
+@dataclass
+class Cast:
+    """The world and the organisations and verifier it was built with."""
+
+    organisation: Organisation
+    other_organisation: Organisation
+    verifier: User
+    world: World
+
+
+# Modules whose tests now run inside the transaction that holds their shared world.
+_MODULES_WITH_A_WORLD: set[str] = set()
+
+
+@pytest.fixture(scope="module")
+def _shared_cast(
+    request: pytest.FixtureRequest, django_db_setup: None, django_db_blocker: DjangoDbBlocker
+) -> Iterator[Cast]:
+    """The world, built once per module as Django's ``TestCase.setUpTestData`` does: inside
+    a transaction left open for the module's tests, each of which runs in a savepoint of
+    its own that is rolled back after it, and rolled back after the module's last test."""
+    with django_db_blocker.unblock():
+        block = transaction.atomic()
+        block._from_testcase = True
+        block.__enter__()
+        try:
+            organisation = make_organisation()
+            other_organisation = make_other_organisation()
+            verifier = make_verifier(other_organisation)
+            world = build_world(organisation, other_organisation, verifier)
+        except BaseException:
+            transaction.set_rollback(True)
+            block.__exit__(None, None, None)
+            raise
+    _MODULES_WITH_A_WORLD.add(request.module.__name__)
+    yield Cast(organisation, other_organisation, verifier, world)
+    _MODULES_WITH_A_WORLD.discard(request.module.__name__)
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        block.__exit__(None, None, None)
+
+
 @pytest.fixture
-def world(organisation, other_organisation, verifier) -> World:
-    return build_world(organisation, other_organisation, verifier)
+def _cast(_shared_cast: Cast) -> Cast:
+    # A test may change the objects it is given (refresh_from_db after an update): each
+    # test gets copies of its own, as setUpTestData's attributes are copied per test.
+    return copy.deepcopy(_shared_cast)
+
+
+def _uses_world(request: pytest.FixtureRequest) -> bool:
+    return "world" in request.fixturenames
+
+
+@pytest.fixture(autouse=True)
+def _world_only_where_asked_for(request: pytest.FixtureRequest) -> None:
+    if not _uses_world(request) and request.module.__name__ in _MODULES_WITH_A_WORLD:
+        pytest.fail("a test without the world ran after its module built it (see the hook)")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """In each module here, the tests that do not ask for the world run first: the world
+    stays in the database from the first test that asks for it to the module's end."""
+    folder = Path(__file__).parent
+    positions: dict[Path, list[int]] = defaultdict(list)
+    for index, item in enumerate(items):
+        if item.path.parent == folder:
+            positions[item.path].append(index)
+    for indexes in positions.values():
+        ordered = sorted(
+            (items[index] for index in indexes),
+            key=lambda item: "world" in getattr(item, "fixturenames", ()),
+        )
+        for index, item in zip(indexes, ordered, strict=True):
+            items[index] = item
+
+
+@pytest.fixture
+def organisation(request: pytest.FixtureRequest) -> Organisation:
+    if _uses_world(request):
+        return request.getfixturevalue("_cast").organisation
+    return make_organisation()
+
+
+@pytest.fixture
+def other_organisation(request: pytest.FixtureRequest) -> Organisation:
+    if _uses_world(request):
+        return request.getfixturevalue("_cast").other_organisation
+    return make_other_organisation()
+
+
+@pytest.fixture
+def verifier(request: pytest.FixtureRequest) -> User:
+    if _uses_world(request):
+        return request.getfixturevalue("_cast").verifier
+    return make_verifier(request.getfixturevalue("other_organisation"))
+
+
+@pytest.fixture
+def world(_cast: Cast) -> World:
+    return _cast.world
 
 
 def api_key_client(

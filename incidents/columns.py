@@ -1,4 +1,4 @@
-"""The fields of an incident, of its sources and of its damaged assets, named once for every
+"""The fields of an incident, of its sources, damaged assets and disruptions, named once for every
 way in and out: the API's serializers, the ingestion writers, the admin's inlines, and
 Impact's own export with the parser that reads it back.
 
@@ -30,6 +30,18 @@ INCIDENT_FACTS: tuple[str, ...] = (
 )
 SOURCE_FIELDS: tuple[str, ...] = ("name", "kind", "title", "url", "published_on")
 ASSET_FIELDS: tuple[str, ...] = ("asset_type", "name", "count", "damage_level", "notes")
+# What a report says about a service outage it caused: the admin's inline takes these,
+# the API takes them and a description.
+DISRUPTION_FIELDS: tuple[str, ...] = (
+    "service",
+    "region",
+    "settlement",
+    "facility",
+    "people_affected",
+    "households_affected",
+    "started_at",
+    "restored_at",
+)
 
 # Impact's own export names the region by its three codes, so that another instance finds
 # it by whichever it knows.

@@ -19,7 +19,7 @@ from incidents.admin.review import (
     ScopedHistoryAdmin,
 )
 from incidents.admin.run_filters import IngestionRunFilter, SourceFilter
-from incidents.columns import ASSET_FIELDS, SOURCE_FIELDS
+from incidents.columns import ASSET_FIELDS, DISRUPTION_FIELDS, SOURCE_FIELDS
 from incidents.models import DamagedAsset, Incident, ServiceDisruption, Source
 
 
@@ -55,16 +55,7 @@ class DamagedAssetInline(ParentEditableInline):
 class ServiceDisruptionInline(ParentEditableInline):
     model = ServiceDisruption
     fk_name = "incident"
-    fields = [
-        "service",
-        "region",
-        "settlement",
-        "facility",
-        "people_affected",
-        "households_affected",
-        "started_at",
-        "restored_at",
-    ]
+    fields = list(DISRUPTION_FIELDS)
     autocomplete_fields = ["region"]
 
 

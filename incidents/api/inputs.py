@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from incidents.api.serializers import RegionCodeField
-from incidents.columns import ASSET_FIELDS, INCIDENT_FACTS, SOURCE_FIELDS
+from incidents.columns import ASSET_FIELDS, DISRUPTION_FIELDS, INCIDENT_FACTS, SOURCE_FIELDS
 from incidents.limits import MAX_COUNT
 from incidents.models import DamagedAsset, Incident, ServiceDisruption, Source
 
@@ -88,17 +88,7 @@ class ServiceDisruptionInputSerializer(StrictInputSerializer):
 
     class Meta:
         model = ServiceDisruption
-        fields = [
-            "service",
-            "region",
-            "settlement",
-            "facility",
-            "people_affected",
-            "households_affected",
-            "started_at",
-            "restored_at",
-            "description",
-        ]
+        fields = [*DISRUPTION_FIELDS, "description"]
         # As every count the API takes: PostgreSQL's integer, on every database.
         extra_kwargs = {
             "people_affected": {"max_value": MAX_COUNT},

@@ -96,9 +96,6 @@ class ReviewedQuerySet(models.QuerySet):
     def published(self) -> ReviewedQuerySet:
         return self.filter(status=VerificationStatus.VERIFIED)
 
-    def of_organisation(self, organisation_id: int | None) -> ReviewedQuerySet:
-        return self.filter(organisation_id=organisation_id)
-
 
 ReviewedManager = models.Manager.from_queryset(ReviewedQuerySet)
 

@@ -183,10 +183,6 @@ class ServiceDisruption(ReviewedRecord):
         size = self.region.household_size
         return size if size is not None else NATIONAL_HOUSEHOLD_SIZE
 
-    @property
-    def is_ongoing(self) -> bool:
-        return self.restored_at is None
-
 
 class GrainDisruption(ReviewedRecord):
     """An event that cut grain exports: a strike on a port or storage, a suspension, the end

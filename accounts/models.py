@@ -6,6 +6,24 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey
 
 
+class Reliability(models.TextChoices):
+    """How far a source is trusted: the source grades of the Admiralty (NATO) system that
+    analysts already use. Graded here, beside the organisations, and for feeds by
+    ``incidents.models.SourceReliability``."""
+
+    A = "A", _("A: completely reliable")
+    B = "B", _("B: usually reliable")
+    C = "C", _("C: fairly reliable")
+    D = "D", _("D: not usually reliable")
+    E = "E", _("E: unreliable")
+    F = "F", _("F: reliability cannot be judged")
+
+
+# Higher is more trusted. A source not yet judged (F) ranks below a fairly reliable one
+# and above those found wanting.
+RELIABILITY_RANK = {"A": 5, "B": 4, "C": 3, "F": 2, "D": 1, "E": 0}
+
+
 class Organisation(models.Model):
     """A partner organisation that reports, verifies or publishes data."""
 
@@ -24,6 +42,14 @@ class Organisation(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.NGO)
     website = models.URLField(_("website"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # Which report of an attack an event's figures come from by default.
+    reliability = models.CharField(
+        _("reliability"),
+        max_length=1,
+        choices=Reliability.choices,
+        default=Reliability.F,
+        help_text=_("How far this organisation's reports are trusted when sources disagree."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -124,6 +124,8 @@ def cached_figures(name: str, params: Any, compute: Callable[[], T]) -> T:
 # (ingestion) bypass those signals and call figures_changed() themselves.
 FIGURE_MODELS = (
     "Incident",
+    "Event",
+    "SourceReliability",
     "DamagedAsset",
     "Source",
     "ServiceDisruption",

@@ -36,7 +36,9 @@ from typing import Any
 from django.apps import apps
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
+from accounts.models import Organisation
 from incidents.figures.cache import FIGURE_MODELS, figures_changed
+from incidents.figures.events import event_report_keys, events_of_sources, refresh_events
 from incidents.figures.outages import (
     FIELDS,
     Outage,
@@ -45,7 +47,14 @@ from incidents.figures.outages import (
     refresh_outage_figures,
 )
 from incidents.figures.rewrites import refresh_day_figures
-from incidents.models import DamagedAsset, Incident, Region, ServiceDisruption
+from incidents.models import (
+    DamagedAsset,
+    Event,
+    Incident,
+    Region,
+    ServiceDisruption,
+    SourceReliability,
+)
 
 # -- incidents and their damaged assets: rewrite the days they touched ----------------------
 
@@ -55,10 +64,15 @@ def _key(incident: Incident) -> tuple[int | None, dt.date]:
 
 
 def _remember_old_key(sender: Any, instance: Incident, **kwargs: Any) -> None:
-    """Before an incident is saved, note where it was counted until now."""
+    """Before an incident is saved, note where it was counted until now, and in which
+    event."""
     if instance.pk is None or kwargs.get("raw"):
         return
-    old = Incident.objects.filter(pk=instance.pk).values_list("region_id", "occurred_on").first()
+    old = (
+        Incident.objects.filter(pk=instance.pk)
+        .values_list("region_id", "occurred_on", "event_id")
+        .first()
+    )
     instance._figures_old_key = old  # type: ignore[attr-defined]
 
 
@@ -66,14 +80,47 @@ def _incident_saved(sender: Any, instance: Incident, **kwargs: Any) -> None:
     if kwargs.get("raw"):
         return
     keys = {_key(instance)}
+    events = {instance.event_id}
     old = getattr(instance, "_figures_old_key", None)
     if old is not None:
-        keys.add(old)
+        keys.add((old[0], old[1]))
+        events.add(old[2])
+    # A report of an event may change which report leads it and what it publishes.
+    keys |= refresh_events(events)
     refresh_day_figures(keys)
 
 
 def _incident_deleted(sender: Any, instance: Incident, **kwargs: Any) -> None:
-    refresh_day_figures({_key(instance)})
+    refresh_day_figures({_key(instance), *refresh_events({instance.event_id})})
+
+
+def _event_saved(sender: Any, instance: Event, **kwargs: Any) -> None:
+    # A Verifier's choice of figures, or a merge: the event chooses again.
+    if kwargs.get("raw"):
+        return
+    refresh_day_figures(refresh_events({instance.pk}))
+
+
+def _grade_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A feed's or an organisation's reliability grade decides which report leads its
+    events: they choose again."""
+    if kwargs.get("raw"):
+        return
+    if isinstance(instance, SourceReliability):
+        events = events_of_sources(external_source=instance.external_source)
+    else:
+        events = events_of_sources(organisation_id=instance.pk)
+    refresh_day_figures(refresh_events(events))
+
+
+def _remember_event_reports(sender: Any, instance: Event, **kwargs: Any) -> None:
+    # Its reports stand alone once it is gone (their link is set to null in SQL, which
+    # sends no signal of theirs).
+    instance._figures_report_keys = event_report_keys(instance.pk)  # type: ignore[attr-defined]
+
+
+def _event_deleted(sender: Any, instance: Event, **kwargs: Any) -> None:
+    refresh_day_figures(getattr(instance, "_figures_report_keys", set()))
 
 
 _KEPT_BY_CALLER: ContextVar[bool] = ContextVar("figures_kept_by_caller", default=False)
@@ -179,6 +226,13 @@ def connect() -> None:
     post_delete.connect(_incident_deleted, sender=Incident, dispatch_uid="day-figures-delete")
     post_save.connect(_asset_changed, sender=DamagedAsset, dispatch_uid="day-figures-asset")
     post_delete.connect(_asset_changed, sender=DamagedAsset, dispatch_uid="day-figures-asset-d")
+    post_save.connect(_event_saved, sender=Event, dispatch_uid="day-figures-event-save")
+    pre_delete.connect(_remember_event_reports, sender=Event, dispatch_uid="day-figures-event-pre")
+    for graded in (SourceReliability, Organisation):
+        name = graded.__name__
+        post_save.connect(_grade_changed, sender=graded, dispatch_uid=f"event-grade-{name}")
+        post_delete.connect(_grade_changed, sender=graded, dispatch_uid=f"event-grade-d-{name}")
+    post_delete.connect(_event_deleted, sender=Event, dispatch_uid="day-figures-event-delete")
 
     outage = ServiceDisruption
     pre_save.connect(_remember_old, sender=outage, dispatch_uid="outage-figures-pre")

@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 
+from incidents.figures.events import refresh_events
 from incidents.figures.rewrites import refresh_day_figures
 from incidents.figures.sums import (
     COUNTED_STATUSES,
@@ -208,10 +209,20 @@ def move_incidents(moves: Mapping[str, Sequence[int]], status: str) -> None:
         if ids and (old in COUNTED_STATUSES or status in COUNTED_STATUSES)
     }
     rows: dict[int, dict[str, Any]] = {}
+    events: set[int] = set()
     moved = [pk for ids in moves.values() for pk in ids]
     for chunk in chunks(moved, MOVED_PER_QUERY):
         of_chunk = Incident.objects.filter(column_among(Incident, "id", chunk))
-        rows.update((row["pk"], row) for row in of_chunk.values("pk", *COLUMNS))
+        for row in of_chunk.values("pk", "event_id", "awaiting_match_since", *COLUMNS):
+            # Only a report that stands for an event on its own moves by its own counts:
+            # one of an event may change what the event publishes (rewritten below), and
+            # one waiting in the duplicates queue counts nowhere.
+            if row["event_id"] is not None:
+                events.add(row["event_id"])
+            elif row["awaiting_match_since"] is None:
+                rows[row["pk"]] = row
+    if events:
+        refresh_day_figures(refresh_events(events))
     if not rows:
         return
     # Before the assets are read: an asset saved meanwhile then either is read here or

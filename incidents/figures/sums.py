@@ -7,8 +7,9 @@ is derived from it: ``INCIDENT_SUMS`` (the tables' sums), ``NewIncident``'s coun
 (``Figures.sums`` in ``incidents.selectors.needs``, also read by name), and the tests'
 recomputations. Adding a summed count touches, tried with a dummy:
 
-- the source field on ``Incident`` (``incidents/models/attacks.py``) and its sum column
-  on ``IncidentSums`` (``incidents/models/figures.py``);
+- the source field on ``Incident`` (``incidents/models/attacks.py``), the field an
+  event publishes it in on ``Event`` (``incidents/models/events.py``), and its sum
+  column on ``IncidentSums`` (``incidents/models/figures.py``);
 - their migration: ``makemigrations``, then ``RunPython(restore_keys, restore_keys)``
   with the ``restore_keys`` of migration 0023, since SQLite rebuilds the figure tables to
   add the column and drops the unique keys their upserts need;
@@ -18,6 +19,11 @@ Showing the new sum in the API (``FiguresSerializer``) or on a page is a choice 
 own. Two tests pin whole rows and so name every sum they expect: the mid-January period
 of ``tests/incidents/test_period_sums.py`` and the stored incident of
 ``tests/incidents/ingestion/test_bulk_writes.py``.
+
+What is counted is events, not reports: each report linked to no event (and not waiting
+in the duplicates queue) counts on its own, and each event once, through its lead report,
+with the figures the event publishes (``COUNTED_AS_EVENT_SQL``); an event's damaged assets
+are its lead report's.
 
 Daily tables sum the incidents (and their damaged assets) per region and day; rollups sum
 the daily rows per region and calendar month or ISO week. Every table is filled the same
@@ -40,6 +46,7 @@ from incidents.models import (
     AssetDayFigures,
     AssetMonthFigures,
     DamagedAsset,
+    Event,
     Incident,
     IncidentDayFigures,
     IncidentMonthFigures,
@@ -53,13 +60,14 @@ COUNTED_STATUSES = (VerificationStatus.VERIFIED.value, VerificationStatus.SUBMIT
 class SummedCount(NamedTuple):
     field: str  # of Incident
     column: str  # of the incident figure tables (IncidentSums)
+    event_field: str  # of Event: the count as published for the event
 
 
 SUMMED_COUNTS = (
-    SummedCount("killed", "killed"),
-    SummedCount("injured", "injured"),
-    SummedCount("children_killed", "children_killed"),
-    SummedCount("children_injured", "children_injured"),
+    SummedCount("killed", "killed", "killed"),
+    SummedCount("injured", "injured", "injured"),
+    SummedCount("children_killed", "children_killed", "children_killed"),
+    SummedCount("children_injured", "children_injured", "children_injured"),
 )
 SUMMED_FIELDS = tuple(count.field for count in SUMMED_COUNTS)
 # The incident figure tables' sums: the number of incidents, then each summed count.
@@ -166,14 +174,17 @@ def from_incidents_sql(table: FigureTable, source: str, where: str = "") -> str:
     start = unit_start_sql(table.unit, "i.occurred_on")
     statuses = ", ".join(f"'{status}'" for status in COUNTED_STATUSES)
     group = ["i.region_id", start, "i.incident_type", "i.status"]
+    source += f" LEFT JOIN {event_table()} e ON e.id = i.event_id"
     if table.of_assets:
         group.append("a.asset_type")
         sums = "SUM(a.count)"
         source += f" JOIN {connection.ops.quote_name(DamagedAsset._meta.db_table)} a "
         source += "ON a.incident_id = i.id"
     else:
-        sums = ", ".join(["COUNT(*)", *(f"SUM(i.{name})" for name in SUMMED_FIELDS)])
-    conditions = " AND ".join(filter(None, [where, f"i.status IN ({statuses})"]))
+        sums = ", ".join(["COUNT(*)", *(f"SUM({_event_count(count)})" for count in SUMMED_COUNTS)])
+    conditions = " AND ".join(
+        filter(None, [where, f"i.status IN ({statuses})", COUNTED_AS_EVENT_SQL])
+    )
     return (
         f"INSERT INTO {table.name} ({', '.join([*table.key, *table.sums])}) "
         f"SELECT {', '.join(group)}, {sums} FROM {source} WHERE {conditions} "
@@ -197,3 +208,21 @@ def from_daily_sql(rollup: FigureTable, source: str, region: str, start: str) ->
 
 def incident_table() -> str:
     return connection.ops.quote_name(Incident._meta.db_table)
+
+
+def event_table() -> str:
+    return connection.ops.quote_name(Event._meta.db_table)
+
+
+# The reports (alias ``i``, with their event joined as ``e``) that stand for an event in
+# the figures: a report of no event, unless it waits in the duplicates queue, and the
+# lead report of each event. The others repeat an event already counted.
+COUNTED_AS_EVENT_SQL = (
+    "((i.event_id IS NULL AND i.awaiting_match_since IS NULL) OR e.lead_id = i.id)"
+)
+
+
+def _event_count(count: SummedCount) -> str:
+    """A summed count as the event publishes it (its lead report's, or a Verifier's
+    choice), or the report's own where it stands alone."""
+    return f"COALESCE(e.{count.event_field}, i.{count.field})"

@@ -18,12 +18,15 @@ from django.db.models import Model, Q
 from django.utils import timezone
 
 from incidents.columns import ASSET_FIELDS, INCIDENT_FACTS, SOURCE_FIELDS
+from incidents.figures.events import refresh_events
 from incidents.figures.hooks import figures_kept_by_caller
 from incidents.figures.incidents import NewIncident, add_new_incidents, change_incidents
+from incidents.figures.rewrites import refresh_day_figures
 from incidents.figures.sums import DAILY, ROLLUPS, SUMMED_FIELDS
 from incidents.ingestion.bulk import column_name, insert_rows, one_of, update_rows
 from incidents.ingestion.formats import format_of
 from incidents.ingestion.gazetteer import Match, NameIndex
+from incidents.ingestion.linking import BatchLinks, counted_alone, link_new_rows, store_candidates
 from incidents.ingestion.parsers.impact import split_impact_key
 from incidents.ingestion.records import BaselineRecord, IncidentRecord, ParsedRow, ShipmentRecord
 from incidents.models import (
@@ -140,6 +143,9 @@ class BatchWriter:
         """What ``after_batch`` needs to know of a row about to be changed: called with
         its stored values and children, and what it becomes."""
         return None
+
+    def before_create(self, to_create: list[tuple[dict[str, Any], _Pending]]) -> None:
+        """Adjust the new rows' values (by attname) before they are inserted."""
 
     def after_batch(self, created: list[tuple[int, _Pending]], changes: list[Any]) -> None:
         """Called with the new rows (id and what was written) and what ``change_of`` said
@@ -273,6 +279,7 @@ class BatchWriter:
             to_update.append(instance)
             if children_changed:
                 replaced.append((instance, item))
+        self.before_create(to_create)
         created = self._save(to_create, to_update, changed_fields)
         self.write_children(created, replaced)
         self.after_batch(created, changes)
@@ -364,11 +371,13 @@ class IncidentWriter(BatchWriter):
 
     def change_of(
         self, current: dict[str, Any], children: dict[str, list[dict]], item: _Pending
-    ) -> tuple[NewIncident, NewIncident]:
-        """What the changed incident counted in the figures, and what it counts now."""
+    ) -> tuple[NewIncident, NewIncident, int | None]:
+        """What the changed incident counted in the figures, what it counts now, and its
+        event (whose published figures then change instead)."""
         return (
             _counted(current, children.get("assets", [])),
             _counted({**current, **item.values}, item.children["assets"]),
+            current["event_id"] if not counted_alone(current) else None,
         )
 
     def publishes(self, current: dict[str, Any]) -> bool:
@@ -385,17 +394,40 @@ class IncidentWriter(BatchWriter):
         )
         return len(result.done)
 
+    def before_create(self, to_create: list[tuple[dict[str, Any], _Pending]]) -> None:
+        """Link each new report to the event it repeats, or queue it, as it is written."""
+        self.links = link_new_rows(
+            [row for row, _ in to_create],
+            [item.children["sources"] for _, item in to_create],
+            reason=self.reason,
+        )
+
     def after_batch(
-        self, created: list[tuple[int, _Pending]], changes: list[tuple[NewIncident, NewIncident]]
+        self,
+        created: list[tuple[int, _Pending]],
+        changes: list[tuple[NewIncident, NewIncident, int | None]],
     ) -> None:
-        """Bring the figures up to date: new incidents are added to them, and what a
-        changed incident counted before is taken out of them and what it counts now put
-        in."""
+        """Bring the figures up to date: new reports that stand alone are added to them,
+        and what a changed one counted before is taken out of them and what it counts now
+        put in; the events that gained or changed a report choose their figures again
+        and their days are rewritten. Queued reports count nowhere yet."""
+        links = getattr(self, "links", BatchLinks())
+        store_candidates([pk for pk, _ in created], links)
         add_new_incidents(
             _counted({**item.values, "status": self.run.record_status}, item.children["assets"])
-            for _, item in created
+            for index, (_, item) in enumerate(created)
+            if links.stands_alone(index)
         )
-        change_incidents(changes)
+        events = set(links.events)
+        alone = []
+        for before, after, event_id in changes:
+            if event_id is None:
+                alone.append((before, after))
+            else:
+                events.add(event_id)
+        change_incidents(alone)
+        if events:
+            refresh_day_figures(refresh_events(events))
 
     def key_of(self, record: IncidentRecord) -> Key:
         if self.format.ids_name_their_source:
@@ -437,7 +469,17 @@ class IncidentWriter(BatchWriter):
         incidents = Incident.objects.filter(condition).exclude(external_id="")
         # The status and the summed counts too, which a feed may not carry: what a
         # changed incident counted in the figures depends on them.
-        columns = dict.fromkeys(["id", "is_curated", "status", *SUMMED_FIELDS, *fields])
+        columns = dict.fromkeys(
+            [
+                "id",
+                "is_curated",
+                "status",
+                "event_id",
+                "awaiting_match_since",
+                *SUMMED_FIELDS,
+                *fields,
+            ]
+        )
         return {
             (found["external_source"], found["external_id"]): found
             for found in incidents.values(*columns)

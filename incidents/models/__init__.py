@@ -1,8 +1,9 @@
 """The humanitarian-impact domain model.
 
 Region 1-* Incident *-1 AttackWave; Incident 1-* DamagedAsset, ServiceDisruption, Source;
-ServiceDisruption *-1 Region; Port *-1 Region; GrainDisruption *-1 Port, *-1 Incident;
-GrainShipment *-1 Port; NeedsBaseline *-1 Region.
+Event 1-* Incident (the reports of one attack); ServiceDisruption *-1 Region;
+Port *-1 Region; GrainDisruption *-1 Port, *-1 Incident; GrainShipment *-1 Port;
+NeedsBaseline *-1 Region.
 """
 
 from incidents.models.attacks import (
@@ -15,6 +16,12 @@ from incidents.models.attacks import (
 from incidents.models.base import AcceptedDateValidator, LocationPrecision, VerificationStatus
 from incidents.models.baselines import NeedsBaseline
 from incidents.models.disruptions import GrainDisruption, GrainShipment, ServiceDisruption
+from incidents.models.events import (
+    DistinctReports,
+    Event,
+    MatchCandidate,
+    SourceReliability,
+)
 from incidents.models.figures import (
     AssetDayFigures,
     AssetMonthFigures,
@@ -40,6 +47,8 @@ __all__ = [
     "AttackWave",
     "AttackWaveWeapon",
     "DamagedAsset",
+    "DistinctReports",
+    "Event",
     "Feed",
     "GrainDisruption",
     "GrainShipment",
@@ -47,6 +56,7 @@ __all__ = [
     "IngestionIssue",
     "IngestionRun",
     "LocationPrecision",
+    "MatchCandidate",
     "NeedsBaseline",
     "Port",
     "Region",
@@ -54,6 +64,7 @@ __all__ = [
     "RunVerification",
     "ServiceDisruption",
     "Source",
+    "SourceReliability",
     "Tombstone",
     "VerificationStatus",
     "WeaponType",

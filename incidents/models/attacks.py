@@ -185,6 +185,26 @@ class Incident(ReviewedRecord):
         _("children injured"), default=0, validators=count_validators()
     )
     description = models.TextField(_("description"), blank=True)
+    # Reports of the same attack share an event (incidents.models.events); a report with
+    # none stands for an event of its own, unless it waits for a Verifier to say whether
+    # it repeats an earlier report, and then it counts nowhere until they have.
+    event = models.ForeignKey(
+        "incidents.Event",
+        verbose_name=_("event"),
+        on_delete=models.SET_NULL,
+        related_name="reports",
+        null=True,
+        blank=True,
+    )
+    awaiting_match_since = models.DateTimeField(
+        _("waiting in the duplicates queue since"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Set while the report may repeat an earlier one: it is not counted until a "
+            "Verifier links it or marks it as a different event."
+        ),
+    )
 
     # History is read per record (by id and date): indexes on its other columns would
     # only slow every write, ingestion's most of all.
@@ -200,6 +220,7 @@ class Incident(ReviewedRecord):
             "created_by",
             "verified_by",
             "last_ingestion_run",
+            "event",
         ],
     )
 
@@ -230,6 +251,12 @@ class Incident(ReviewedRecord):
             models.Index(fields=["incident_type"], name="incident_type_idx"),
             # Counting a region's published incidents for every API page: index-only.
             models.Index(fields=["region", "status"], name="incident_region_status_idx"),
+            # The duplicates queue, oldest first.
+            models.Index(
+                fields=["awaiting_match_since"],
+                name="incident_awaiting_match_idx",
+                condition=Q(awaiting_match_since__isnull=False),
+            ),
         ]
         constraints = [
             *ReviewedRecord.review_constraints("incident"),

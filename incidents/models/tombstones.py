@@ -1,4 +1,5 @@
-"""What partners' copies must drop: records deleted, or withdrawn from publication."""
+"""What partners' copies must drop: records deleted, withdrawn from publication, or
+events merged into another (with the id that stays)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ class Tombstone(models.Model):
     class Reason(models.TextChoices):
         DELETED = "deleted", _("Deleted")
         WITHDRAWN = "withdrawn", _("Withdrawn from publication")
+        MERGED = "merged", _("Merged into another event")
 
     record_type = models.CharField(_("record type"), max_length=32, db_index=True)
     public_id = models.UUIDField(_("public id"))
@@ -25,6 +27,8 @@ class Tombstone(models.Model):
         null=True,
         blank=True,
     )
+    # For a merged event: the id of the event that stays, which partners follow.
+    merged_into = models.UUIDField(_("merged into"), null=True, blank=True)
     occurred_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
 
     class Meta:

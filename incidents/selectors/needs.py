@@ -41,6 +41,7 @@ from incidents.models import (
     VerificationStatus,
 )
 from incidents.models.disruptions import ServiceDisruptionQuerySet
+from incidents.models.events import stands_for_event
 from incidents.models.places import name_in_language
 
 SERVICES = [choice.value for choice in ServiceDisruption.Service]
@@ -182,8 +183,9 @@ def _period_conditions(period: Period, day_field: str) -> Q:
 
 
 def counted_incidents(period: Period) -> QuerySet[Incident]:
-    """The incidents a period's figures count: by status, dates, types and region."""
-    return Incident.objects.filter(_period_conditions(period, "occurred_on"))
+    """The incidents a period's figures count: by status, dates, types and region, and
+    one report for each event (``stands_for_event``)."""
+    return Incident.objects.filter(_period_conditions(period, "occurred_on"), stands_for_event())
 
 
 def _figures_conditions(period: Period) -> Q:

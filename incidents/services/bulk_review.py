@@ -37,6 +37,7 @@ from incidents.models import (
     Tombstone,
     VerificationStatus,
 )
+from incidents.services.events import reports_match_in_review
 from incidents.services.review import (
     TRANSITIONS,
     AnyUser,
@@ -204,6 +205,10 @@ class _Step:
             _leave_tombstones(model, moved.get(VerificationStatus.VERIFIED, []))
         if model is Incident:
             move_incidents(moved, str(values["status"]))
+            if self.action == "submit":
+                # Reports entering review may repeat one already counted, as one at a
+                # time (``incidents.services.review``).
+                reports_match_in_review(moved, str(values["status"]), by=self.by)
         elif model is ServiceDisruption:
             move_outages(moved, str(values["status"]))
         if model is not Incident:

@@ -190,6 +190,13 @@ def _review(record: ReviewedModel, action: str, *, by: AnyUser, rejection_reason
     if isinstance(record, Incident):
         for disruption in record.disruptions.filter(status__in=TRANSITIONS[action]):
             _review(disruption, action, by=by, rejection_reason=rejection_reason)
+        if action == "submit":
+            # Imported here: linking reports builds on this module (the history's author).
+            from incidents.services.events import report_match
+
+            # A report entering review may repeat one already counted. Once: verifying
+            # it later does not take a counted report out of the figures again.
+            report_match(report=record, by=by)
 
 
 @transaction.atomic

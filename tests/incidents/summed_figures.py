@@ -55,23 +55,40 @@ def stored(unit: str = "day") -> tuple[dict, dict]:
     return days, {key: total for key, total in assets.items() if total}
 
 
+def counts_as_event(incident: Incident) -> bool:
+    """A report counts for an event when it stands alone (and does not wait in the
+    duplicates queue) or leads its event."""
+    if incident.event_id is None:
+        return incident.awaiting_match_since is None
+    return incident.event.lead_id == incident.pk
+
+
+def published_count(incident: Incident, field: str) -> int:
+    """A count as the report's event publishes it."""
+    return getattr(incident.event if incident.event_id else incident, field)
+
+
 def recomputed(unit: str = "day") -> tuple[dict, dict]:
-    """The same figures, summed in Python from every incident and asset."""
+    """The same figures, summed in Python from every incident and asset: each event once."""
     days: dict = {}
-    for incident in Incident.objects.filter(status__in=COUNTED):
+    counted = [
+        incident
+        for incident in Incident.objects.select_related("event").filter(status__in=COUNTED)
+        if counts_as_event(incident)
+    ]
+    for incident in counted:
         key = (
             incident.region_id,
             start_of(unit, incident.occurred_on),
             incident.incident_type,
             incident.status,
         )
-        counts = (1, *(getattr(incident, count.field) for count in SUMMED_COUNTS))
+        counts = (1, *(published_count(incident, count.field) for count in SUMMED_COUNTS))
         days[key] = _added(days.get(key), counts)
     assets: Counter = Counter()
     if TABLES[unit][2] is not None:
-        for asset in DamagedAsset.objects.select_related("incident").filter(
-            incident__status__in=COUNTED
-        ):
+        leads = {incident.pk for incident in counted}
+        for asset in DamagedAsset.objects.select_related("incident").filter(incident__in=leads):
             incident = asset.incident
             key = (
                 incident.region_id,

@@ -115,7 +115,7 @@ def snapshot() -> dict[str, Any]:
     def rows(queryset: Any, *, without: tuple[str, ...]) -> list[tuple]:
         found = []
         for row in queryset.values():
-            for name in ("verified_at", "history_date"):
+            for name in ("verified_at", "history_date", "awaiting_match_since"):
                 if name in row:
                     row[name] = row[name] is not None
             for name in without:

@@ -153,6 +153,8 @@ def test_insert_rows_stores_what_bulk_create_stores_for_the_same_input():
         "children_killed": 0,
         "children_injured": 0,
         "description": "",
+        "event_id": None,
+        "awaiting_match_since": None,
         "status": "draft",
         "organisation_id": None,
         "created_by_id": None,

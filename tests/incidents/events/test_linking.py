@@ -1,0 +1,261 @@
+"""Reports of one attack linked into one event, counted once, whichever way they come in."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from incidents.events.matching import Verdict
+from incidents.ingestion import services as ingestion
+from incidents.models import (
+    DistinctReports,
+    Event,
+    Incident,
+    IngestionRun,
+    MatchCandidate,
+    SourceReliability,
+    Tombstone,
+)
+from incidents.selectors.events import match_queue
+from incidents.services.events import (
+    event_choose_figure,
+    report_link,
+    report_mark_distinct,
+    report_match,
+    report_split,
+)
+from incidents.services.review import record_submit
+from tests.factories import IncidentFactory, SourceFactory, UserFactory, region
+from tests.incidents.ingestion.impact_rows import impact_csv, impact_row
+from tests.incidents.summed_figures import assert_in_step
+
+pytestmark = pytest.mark.django_db
+
+NIGHT = dt.date(2023, 8, 15)
+AT = dt.datetime(2023, 8, 15, 0, 40, tzinfo=dt.UTC)  # 03:40 in Kyiv
+
+
+def lviv_report(**values: object) -> Incident:
+    """The Lviv strike as one more source reports it: same night, same block."""
+    defaults: dict[str, object] = {
+        "occurred_on": NIGHT,
+        "occurred_at": AT,
+        "settlement": "Lviv",
+        "latitude": "49.839700",
+        "longitude": "24.029700",
+        "location_precision": "exact",
+        "killed": 3,
+        "injured": 19,
+        "children_injured": 1,
+        "status": "submitted",
+    }
+    if values.get("verified"):
+        del defaults["status"]
+    return IncidentFactory(**{**defaults, **values})
+
+
+def vague_repeat(*, injured: int) -> tuple[Incident, Incident]:
+    """A verified report of the strike, and a second one submitted with only the
+    settlement and the day: a possible repeat, which waits in the queue."""
+    first = lviv_report(verified=True, occurred_at=None, location_precision="settlement")
+    second = lviv_report(
+        status="draft",
+        occurred_at=None,
+        location_precision="settlement",
+        latitude=None,
+        longitude=None,
+        injured=injured,
+    )
+    record_submit(record=second, by=UserFactory(organisation=second.organisation, role="Reporter"))
+    second.refresh_from_db()
+    assert second.awaiting_match_since is not None
+    return first, second
+
+
+def counted_injured() -> int:
+    from incidents.models import IncidentDayFigures
+
+    return sum(row.injured for row in IncidentDayFigures.objects.filter(region=region("UA46")))
+
+
+def counted_incidents() -> int:
+    from incidents.models import IncidentDayFigures
+
+    return sum(row.incidents for row in IncidentDayFigures.objects.filter(region=region("UA46")))
+
+
+def test_a_second_report_of_the_same_site_and_hour_is_linked_and_counted_once(verifier):
+    first = lviv_report(verified=True)
+    second = lviv_report(status="draft", injured=25, children_injured=2, killed=5)
+    assert counted_incidents() == 1
+
+    record_submit(record=second, by=UserFactory(organisation=second.organisation, role="Reporter"))
+
+    second.refresh_from_db()
+    first.refresh_from_db()
+    assert second.event_id is not None
+    assert first.event_id == second.event_id
+    event = Event.objects.get(pk=second.event_id)
+    # The verified report leads and its figures are published; the spread is kept.
+    assert event.lead_id == first.pk
+    assert (event.killed, event.injured, event.children_injured) == (3, 19, 1)
+    assert event.ranges["injured"] == [19, 25, 2]
+    assert event.ranges["killed"] == [3, 5, 2]
+    assert event.public_id == first.public_id
+    assert (counted_incidents(), counted_injured()) == (1, 19)
+    assert_in_step()
+    history = second.history.first()
+    assert history.history_change_reason.startswith("Linked by the matching:")
+
+
+def test_the_most_reliable_source_leads_and_a_verifier_choice_is_kept(verifier):
+    grade = SourceReliability.objects.create(external_source="acled", grade="B")
+    staff = lviv_report(injured=19)
+    feed = lviv_report(injured=22, external_source="acled", external_id="UKR1")
+    report_link(report=feed, to=staff, by=verifier)
+    event = Event.objects.get()
+    assert event.lead_id == feed.pk  # B before a source never graded (F)
+    assert (counted_incidents(), counted_injured()) == (1, 22)
+    assert_in_step()
+
+    event_choose_figure(
+        event=event, name="injured", report=staff, by=verifier, reason="Hospital list"
+    )
+    event.refresh_from_db()
+    assert (event.lead_id, event.injured, event.chosen_from) == (feed.pk, 19, {"injured": staff.pk})
+    assert event.history.first().history_change_reason == "Hospital list"
+    assert (counted_incidents(), counted_injured()) == (1, 19)
+    # A new report of the feed changes nothing the Verifier chose.
+    feed.injured = 40
+    feed.save()
+    event.refresh_from_db()
+    assert (event.injured, event.ranges["injured"]) == (19, [19, 40, 2])
+    assert_in_step()
+
+    # Grading the feed down hands the lead to the staff report.
+    grade.grade = "E"
+    grade.save()
+    event.refresh_from_db()
+    assert event.lead_id == staff.pk
+    assert_in_step()
+
+
+def test_a_possible_repeat_waits_in_the_queue_uncounted_until_a_verifier_decides(verifier):
+    first, second = vague_repeat(injured=30)
+    assert list(match_queue()) == [second]
+    candidate = MatchCandidate.objects.get(report=second)
+    assert candidate.candidate_id == first.pk
+    assert "same settlement" in candidate.reasons
+    assert (counted_incidents(), counted_injured()) == (1, 19)
+    assert_in_step()
+
+    report_link(report=second, to=first, by=verifier, reason="Same block, later toll")
+    second.refresh_from_db()
+    assert second.awaiting_match_since is None
+    first.refresh_from_db()
+    assert second.event_id == first.event_id is not None
+    assert list(match_queue()) == []
+    assert (counted_incidents(), counted_injured()) == (1, 19)
+    assert_in_step()
+
+
+def test_a_different_attack_decision_counts_both_and_holds(verifier):
+    first, second = vague_repeat(injured=4)
+
+    report_mark_distinct(report=second, by=verifier, reason="Another district, other hour")
+    second.refresh_from_db()
+    assert second.awaiting_match_since is None
+    assert DistinctReports.objects.filter(first=first, second=second).exists()
+    assert (counted_incidents(), counted_injured()) == (2, 23)
+    assert_in_step()
+    # Matching again (a re-submission, a re-ingest) does not propose the pair again.
+    assert report_match(report=second) == Verdict.NEW
+    second.refresh_from_db()
+    assert second.awaiting_match_since is None
+
+
+def test_only_a_verifier_links(verifier):
+    first = lviv_report()
+    second = lviv_report()
+    with pytest.raises(PermissionDenied):
+        report_link(report=second, to=first, by=UserFactory(role="Reporter"))
+
+
+def test_split_takes_a_report_out_and_keeps_it_apart(verifier):
+    first = lviv_report(verified=True)
+    second = lviv_report(injured=30)
+    report_link(report=second, to=first, by=verifier)
+    assert counted_incidents() == 1
+    with pytest.raises(ValidationError):
+        report_split(report=second, by=verifier, reason=" ")
+    report_split(report=second, by=verifier, reason="A second strike an hour later")
+    second.refresh_from_db()
+    assert second.event_id is None
+    assert (counted_incidents(), counted_injured()) == (2, 49)
+    assert DistinctReports.objects.filter(first=first, second=second).exists()
+    assert_in_step()
+
+
+def test_linking_reports_of_two_events_merges_them_and_leaves_a_pointer(verifier):
+    a1, a2 = lviv_report(verified=True), lviv_report(injured=20)
+    b1, b2 = lviv_report(injured=21), lviv_report(injured=22)
+    kept = report_link(report=a2, to=a1, by=verifier)
+    merged = report_link(report=b2, to=b1, by=verifier)
+    report_link(report=b1, to=a1, by=verifier, reason="One strike, four sources")
+    assert set(Incident.objects.filter(event=kept).values_list("pk", flat=True)) == {
+        a1.pk,
+        a2.pk,
+        b1.pk,
+        b2.pk,
+    }
+    merged.refresh_from_db()
+    assert merged.merged_into_id == kept.pk
+    tombstone = Tombstone.objects.get(public_id=merged.public_id)
+    assert (tombstone.reason, tombstone.merged_into) == ("merged", kept.public_id)
+    kept.refresh_from_db()
+    assert kept.ranges["injured"] == [19, 22, 4]
+    assert (counted_incidents(), counted_injured()) == (1, 19)
+    assert_in_step()
+
+
+def test_rejecting_the_lead_hands_the_event_to_the_next_report(verifier):
+    first = lviv_report(verified=True)
+    second = lviv_report(injured=25)
+    report_link(report=second, to=first, by=verifier)
+    first.status, first.verified_at, first.rejection_reason = "rejected", None, "Wrong city"
+    first.save()
+    event = Event.objects.get()
+    assert event.lead_id == second.pk
+    assert (counted_incidents(), counted_injured()) == (1, 25)
+    assert_in_step()
+
+
+def test_a_feed_row_citing_the_same_article_is_linked_as_it_is_ingested(tmp_path: Path):
+    staff = lviv_report(verified=True, occurred_at=None, location_precision="settlement")
+    SourceFactory(incident=staff, url="https://www.example.org/news/lviv-strike/")
+    rows = [
+        impact_row(
+            "UKR12002",
+            settlement="Львів",
+            location_precision="settlement",
+            injured="16",
+            killed="0",
+            sources=[{"name": "News", "url": "http://example.org/news/lviv-strike"}],
+        )
+    ]
+    payload = tmp_path / "acled.csv"
+    payload.write_bytes(impact_csv(rows))
+    for _ in range(2):
+        run = ingestion.ingestion_run_create(
+            location=str(payload), format="impact-csv", trigger="command"
+        )
+        run = ingestion.ingestion_run_execute(run_id=run.pk)
+        assert run.status == IngestionRun.Status.SUCCEEDED, run.error
+    row = Incident.objects.get(external_source="acled")
+    assert row.event_id is not None
+    assert Incident.objects.get(pk=staff.pk).event_id == row.event_id
+    assert (counted_incidents(), counted_injured()) == (1, 19)
+    assert_in_step()

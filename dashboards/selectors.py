@@ -99,7 +99,7 @@ def needs_with_severity(*, period: Period) -> list[RegionSeverity]:
 
 def region_incidents(*, region_id: int, period: Period, limit: int = 100) -> list[Incident]:
     """The region's latest verified incidents in the period, for the page's table."""
-    incidents = counted_incidents(replace(period, region_id=region_id))
+    incidents = counted_incidents(replace(period, region_id=region_id)).select_related("event")
     return list(incidents.order_by("-occurred_on", "-id")[:limit])
 
 

@@ -1,5 +1,5 @@
 """Staff admin: reports and their review, reference data, the grain corridor."""
 
-from incidents.admin import ingestion, reference, reports
+from incidents.admin import events, ingestion, reference, reports
 
-__all__ = ["ingestion", "reference", "reports"]
+__all__ = ["events", "ingestion", "reference", "reports"]

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django import forms
 from django.contrib import admin
 from django.db import models
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, path
 from django.utils.translation import gettext_lazy as _
 
 from incidents import selectors, services
+from incidents.admin.events import duplicates_view, split_view
 from incidents.admin.review import (
     HTTPS_URL_FIELDS,
     FigureChangeFormSet,
@@ -21,6 +24,31 @@ from incidents.admin.review import (
 from incidents.admin.run_filters import IngestionRunFilter, SourceFilter
 from incidents.columns import ASSET_FIELDS, DISRUPTION_FIELDS, SOURCE_FIELDS
 from incidents.models import DamagedAsset, Incident, ServiceDisruption, Source
+from incidents.selectors.events import match_queue
+from incidents.services.events import VERIFY
+
+EVENT_FIELDS = ["event", "awaiting_match_since"]
+
+
+class AwaitingMatchFilter(admin.SimpleListFilter):
+    title = _("same attack")
+    parameter_name = "same_attack"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [
+            ("waiting", _("Waiting in the duplicates queue")),
+            ("linked", _("Linked to an event")),
+            ("alone", _("Standing alone")),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "waiting":
+            return queryset.filter(awaiting_match_since__isnull=False)
+        if self.value() == "linked":
+            return queryset.filter(event__isnull=False)
+        if self.value() == "alone":
+            return queryset.filter(event__isnull=True, awaiting_match_since__isnull=True)
+        return queryset
 
 
 class ParentEditableInline(admin.TabularInline):
@@ -81,6 +109,7 @@ class IncidentAdmin(ReviewedRecordAdmin):
     ]
     # Run and source first: a run's page links here, and the reader sees what is applied.
     list_filter = [
+        AwaitingMatchFilter,
         IngestionRunFilter,
         SourceFilter,
         "status",
@@ -133,6 +162,10 @@ class IncidentAdmin(ReviewedRecordAdmin):
             },
         ),
         (
+            _("Same attack"),
+            {"fields": [("event", "awaiting_match_since")]},
+        ),
+        (
             _("Provenance"),
             {
                 "classes": ["collapse"],
@@ -142,7 +175,31 @@ class IncidentAdmin(ReviewedRecordAdmin):
     ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [*super().get_readonly_fields(request, obj), "public_id"]
+        return [*super().get_readonly_fields(request, obj), "public_id", *EVENT_FIELDS]
+
+    def get_urls(self) -> list[URLPattern]:
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "duplicates/",
+                wrap(partial(duplicates_view, self)),
+                name="incidents_incident_duplicates",
+            ),
+            path(
+                "<path:object_id>/split/",
+                wrap(partial(split_view, self)),
+                name="incidents_incident_split",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        waiting = match_queue().count() if request.user.has_perm(VERIFY) else None
+        return super().changelist_view(
+            request, {**(extra_context or {}), "duplicates_waiting": waiting}
+        )
 
 
 @admin.register(ServiceDisruption)

@@ -1,0 +1,92 @@
+"""The possible-duplicates queue in the admin, worked by a Verifier."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from incidents.models import DistinctReports, Event, Incident
+from incidents.services.review import record_submit
+from tests.factories import IncidentFactory
+
+pytestmark = pytest.mark.django_db
+
+QUEUE = reverse("admin:incidents_incident_duplicates")
+
+
+@pytest.fixture
+def waiting(reporter):
+    """A verified Lviv strike, and a second report of it at settlement precision that
+    the matching could not be sure of."""
+    first = IncidentFactory(verified=True, injured=19, killed=3)
+    second = IncidentFactory(organisation=reporter.organisation, injured=25, killed=3)
+    record_submit(record=second, by=reporter)
+    second.refresh_from_db()
+    assert second.awaiting_match_since is not None
+    return first, second
+
+
+def test_the_queue_shows_each_waiting_report_with_its_candidates_and_reasons(
+    client, verifier, waiting
+):
+    first, second = waiting
+    client.force_login(verifier)
+    page = client.get(QUEUE)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "1 report waits for a decision" in text
+    assert reverse("admin:incidents_incident_change", args=[second.pk]) in text
+    assert reverse("admin:incidents_incident_change", args=[first.pk]) in text
+    assert "same settlement" in text
+    assert "Waiting for" in text
+    listing = client.get(reverse("admin:incidents_incident_changelist"))
+    assert "Possible duplicates: 1" in listing.content.decode()
+
+
+def test_a_verifier_links_from_the_queue(client, verifier, waiting):
+    first, second = waiting
+    client.force_login(verifier)
+    response = client.post(
+        QUEUE,
+        {"report": second.pk, "candidate": first.pk, "decision": "same", "reason": "Same block"},
+    )
+    assert response.status_code == 302
+    second.refresh_from_db()
+    assert second.awaiting_match_since is None
+    event = Event.objects.get()
+    assert set(event.reports.values_list("pk", flat=True)) == {first.pk, second.pk}
+    assert second.history.first().history_change_reason == "Same block"
+    assert second.history.first().history_user == verifier
+    assert "No report is waiting" in client.get(QUEUE).content.decode()
+
+
+def test_a_verifier_keeps_a_different_attack_apart(client, verifier, waiting):
+    first, second = waiting
+    client.force_login(verifier)
+    client.post(QUEUE, {"report": second.pk, "decision": "different", "reason": "Other hour"})
+    second.refresh_from_db()
+    assert second.awaiting_match_since is None
+    assert second.event_id is None
+    assert DistinctReports.objects.filter(first=first, second=second).exists()
+
+
+def test_reporters_cannot_open_the_queue(client, reporter, waiting):
+    client.force_login(reporter)
+    assert client.get(QUEUE).status_code == 403
+    listing = client.get(reverse("admin:incidents_incident_changelist"))
+    assert "Possible duplicates" not in listing.content.decode()
+
+
+def test_the_event_page_lists_its_reports_and_the_spread(client, verifier, waiting):
+    first, second = waiting
+    client.force_login(verifier)
+    client.post(QUEUE, {"report": second.pk, "candidate": first.pk, "decision": "same"})
+    event = Event.objects.get()
+    page = client.get(reverse("admin:incidents_event_change", args=[event.pk]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "injured: 19-25 (2)" in text
+    assert Incident.objects.filter(event=event).count() == 2
+    assert dt.date(2023, 8, 15).isoformat() in text or "Aug. 15, 2023" in text

@@ -8,7 +8,9 @@ Every number is set against a reference measured in the same run on the same mac
   columns, through `.values()` and JsonResponse;
 - the dashboards against one raw `GROUP BY region, day` over all incidents;
 - verifying 10,000 submitted incidents through the review service against one bare
-  `UPDATE` plus one `INSERT ... SELECT` of their history rows (`bench/review.py`).
+  `UPDATE` plus one `INSERT ... SELECT` of their history rows (`bench/review.py`);
+- linking second reports to events: precision and recall of automatic links on real
+  events of ../shared/data, no database (`bench/linking.py`).
 
 It works in its own database (`impact_bench` on the server of DATABASE_URL, or the one
 `--database` names, dropped and created afresh), never in the application's. Results go to
@@ -502,6 +504,7 @@ def bench_api(environment: dict[str, str], seconds: int) -> dict[str, Any]:
 
 
 def report(ingestion: dict, memory: dict, dashboards: list[dict], api: dict, review: dict) -> str:
+    from bench.linking import report_section
     from bench.review import report_review, review_ratio
 
     rows_per_second = ingestion["rows"] / ingestion["first_seconds"]
@@ -579,6 +582,7 @@ def report(ingestion: dict, memory: dict, dashboards: list[dict], api: dict, rev
     ]
     smallest, largest = dashboards[0], dashboards[-1]
     lines += ["", *report_review(review)]
+    lines += report_section()
     lines += [
         "```",
         f"ingest_ratio={rows_per_second / reference_rate:.3f}",

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin
 from django.db import models
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.urls import URLPattern, path
 from django.utils.translation import gettext_lazy as _
 
@@ -19,12 +19,14 @@ from incidents.admin.review import (
     HTTPS_URL_FIELDS,
     FigureChangeFormSet,
     ReviewedRecordAdmin,
+    ReviewedRecordForm,
     ScopedHistoryAdmin,
 )
 from incidents.admin.run_filters import IngestionRunFilter, SourceFilter
 from incidents.columns import ASSET_FIELDS, DISRUPTION_FIELDS, SOURCE_FIELDS
 from incidents.models import DamagedAsset, Incident, ServiceDisruption, Source
 from incidents.selectors.events import match_queue
+from incidents.selectors.repeats import possible_repeats
 from incidents.services.events import VERIFY
 
 EVENT_FIELDS = ["event", "awaiting_match_since"]
@@ -92,8 +94,65 @@ class SourceInline(ParentEditableInline):
     fields = list(SOURCE_FIELDS)
 
 
+class IncidentForm(ReviewedRecordForm):
+    """A new report is checked against the earlier reports it may repeat before it is
+    saved: the reporter sees them and saves again to keep it (a Verifier then decides, if
+    the matching still finds it likely once it is submitted)."""
+
+    repeats_checked = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    reader: Any = None  # the user entering the report, set per request
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.instance.pk is not None or cleaned.get("repeats_checked") or self.errors:
+            return cleaned
+        values = {name: cleaned.get(name) for name in REPEAT_FIELDS}
+        region = cleaned.get("region")
+        values["region_id"] = region.pk if region is not None else None
+        repeats = possible_repeats(user=self.reader, values=values)
+        if repeats:
+            # Checked on the page shown again: the next save keeps the report.
+            data = cast(QueryDict, self.data).copy()
+            data["repeats_checked"] = "True"
+            self.data = data
+            raise forms.ValidationError(_repeats_message(repeats))
+        return cleaned
+
+
+REPEAT_FIELDS = (
+    "occurred_on",
+    "occurred_at",
+    "date_precision",
+    "settlement",
+    "latitude",
+    "longitude",
+    "location_precision",
+    "incident_type",
+    "killed",
+    "injured",
+)
+
+
+def _repeats_message(repeats: list[tuple[Incident, Any]]) -> str:
+    listed = "; ".join(
+        _("%(report)s (%(source)s, %(status)s): %(reasons)s")
+        % {
+            "report": incident,
+            "source": incident.external_source or getattr(incident.organisation, "name", "—"),
+            "status": incident.get_status_display(),
+            "reasons": ", ".join(str(reason) for reason in likeness.reasons),
+        }
+        for incident, likeness in repeats
+    )
+    return _(
+        "This may repeat an earlier report: %(reports)s. Check them before saving; save "
+        "again to keep this as a report of its own."
+    ) % {"reports": listed}
+
+
 @admin.register(Incident)
 class IncidentAdmin(ReviewedRecordAdmin):
+    form = IncidentForm
     inlines = [DamagedAssetInline, ServiceDisruptionInline, SourceInline]
     list_display = [
         "occurred_on",
@@ -163,7 +222,7 @@ class IncidentAdmin(ReviewedRecordAdmin):
         ),
         (
             _("Same attack"),
-            {"fields": [("event", "awaiting_match_since")]},
+            {"fields": [("event", "awaiting_match_since"), "repeats_checked"]},
         ),
         (
             _("Provenance"),
@@ -176,6 +235,13 @@ class IncidentAdmin(ReviewedRecordAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [*super().get_readonly_fields(request, obj), "public_id", *EVENT_FIELDS]
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+        form.reader = request.user
+        return form
 
     def get_urls(self) -> list[URLPattern]:
         wrap = self.admin_site.admin_view

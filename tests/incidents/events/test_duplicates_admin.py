@@ -90,3 +90,39 @@ def test_the_event_page_lists_its_reports_and_the_spread(client, verifier, waiti
     assert "injured: 19-25 (2)" in text
     assert Incident.objects.filter(event=event).count() == 2
     assert dt.date(2023, 8, 15).isoformat() in text or "Aug. 15, 2023" in text
+
+
+def test_a_reporter_sees_earlier_reports_before_saving_and_saves_again_to_keep_it(
+    client, reporter, other_organisation
+):
+    from tests.incidents.test_admin import incident_data
+
+    published = IncidentFactory(verified=True, organisation=other_organisation, injured=19)
+    IncidentFactory(submitted=True, organisation=other_organisation, settlement="Lviv")
+    client.force_login(reporter)
+    data = incident_data(IncidentFactory.build(organisation=None, injured=20))
+    add = reverse("admin:incidents_incident_add")
+
+    first = client.post(add, data)
+
+    assert first.status_code == 200  # shown again, nothing saved
+    assert Incident.objects.count() == 2
+    errors = " ".join(first.context["adminform"].form.non_field_errors())
+    assert "This may repeat an earlier report" in errors
+    assert str(published) in errors and "same settlement" in errors
+    # Another organisation's unpublished report is not shown to a Reporter.
+    assert errors.count("Lviv") == 1
+    assert 'name="repeats_checked" value="True"' in first.content.decode()
+
+    second = client.post(add, {**data, "repeats_checked": "True"})
+
+    assert second.status_code == 302
+    assert Incident.objects.count() == 3
+
+
+def test_nothing_to_check_saves_at_once(client, reporter):
+    from tests.incidents.test_admin import incident_data
+
+    client.force_login(reporter)
+    data = incident_data(IncidentFactory.build(organisation=None))
+    assert client.post(reverse("admin:incidents_incident_add"), data).status_code == 302

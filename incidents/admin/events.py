@@ -4,6 +4,7 @@ their reports, and the reliability grades of feeds. Every decision goes through
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -13,14 +14,20 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from incidents.models import Event, Incident, SourceReliability
 from incidents.selectors.events import match_queue
-from incidents.services.events import VERIFY, report_link, report_mark_distinct, report_split
+from incidents.services.events import (
+    VERIFY,
+    event_choose_figure,
+    report_link,
+    report_mark_distinct,
+    report_split,
+)
 
 SHOWN = 100  # waiting reports on the queue's page, the longest waiting first
 
@@ -112,6 +119,32 @@ class ReportInline(admin.TabularInline):
         return report.external_source or (report.organisation.name if report.organisation else "")
 
 
+def decision_view(
+    model_admin: admin.ModelAdmin, request: HttpRequest, object_id: str
+) -> HttpResponse:
+    """A Verifier's decision on an event's page: which report one of its figures comes
+    from ("choose"), or a report taken out of it ("split")."""
+    event = get_object_or_404(Event, pk=object_id)
+    if request.method == "POST":
+        report = Incident.objects.filter(pk=request.POST.get("report") or 0, event=event).first()
+        reason = request.POST.get("reason", "")
+        try:
+            if report is None:
+                raise ValidationError(_("Choose one of the event's reports."))
+            if request.POST.get("decision") == "split":
+                report_split(report=report, by=request.user, reason=reason)
+                messages.success(request, _("The report now stands on its own."))
+            else:
+                name = request.POST.get("name", "")
+                event_choose_figure(
+                    event=event, name=name, report=report, by=request.user, reason=reason
+                )
+                messages.success(request, _("The published figure now comes from that report."))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    return HttpResponseRedirect(reverse("admin:incidents_event_change", args=[event.pk]))
+
+
 @admin.register(Event)
 class EventAdmin(SimpleHistoryAdmin):
     inlines = [ReportInline]
@@ -132,6 +165,31 @@ class EventAdmin(SimpleHistoryAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).annotate(report_count=Count("reports"))
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view(partial(decision_view, self))
+        return [
+            path("<path:object_id>/decide/", view, name="incidents_event_decide"),
+            *super().get_urls(),
+        ]
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        decides = request.user.has_perm(VERIFY)
+        reports = Incident.objects.filter(event_id=object_id).order_by("pk") if decides else []
+        figures = [
+            (name, getattr(Event._meta.get_field(name), "verbose_name", name))
+            for name in Event.FIGURE_FIELDS
+        ]
+        context = {"decides": decides, "event_reports": reports, "event_figures": figures}
+        return super().change_view(
+            request, object_id, form_url, {**(extra_context or {}), **context}
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # events form as reports are linked
@@ -157,15 +215,3 @@ class EventAdmin(SimpleHistoryAdmin):
 class SourceReliabilityAdmin(admin.ModelAdmin):
     list_display = ["external_source", "grade", "updated_at"]
     search_fields = ["external_source"]
-
-
-def split_view(model_admin: admin.ModelAdmin, request: HttpRequest, object_id: str) -> HttpResponse:
-    """Take a report out of its event (POST only, from the report's page)."""
-    report = get_object_or_404(Incident, pk=object_id)
-    if request.method == "POST":
-        try:
-            report_split(report=report, by=request.user, reason=request.POST.get("reason", ""))
-            messages.success(request, _("The report now stands on its own."))
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-    return HttpResponseRedirect(reverse("admin:incidents_incident_change", args=[report.pk]))

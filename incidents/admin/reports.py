@@ -14,7 +14,7 @@ from django.urls import URLPattern, path
 from django.utils.translation import gettext_lazy as _
 
 from incidents import selectors, services
-from incidents.admin.events import duplicates_view, split_view
+from incidents.admin.events import duplicates_view
 from incidents.admin.review import (
     HTTPS_URL_FIELDS,
     FigureChangeFormSet,
@@ -250,11 +250,6 @@ class IncidentAdmin(ReviewedRecordAdmin):
                 "duplicates/",
                 wrap(partial(duplicates_view, self)),
                 name="incidents_incident_duplicates",
-            ),
-            path(
-                "<path:object_id>/split/",
-                wrap(partial(split_view, self)),
-                name="incidents_incident_split",
             ),
             *super().get_urls(),
         ]

@@ -109,7 +109,8 @@ def test_a_reporter_sees_earlier_reports_before_saving_and_saves_again_to_keep_i
     assert Incident.objects.count() == 2
     errors = " ".join(first.context["adminform"].form.non_field_errors())
     assert "This may repeat an earlier report" in errors
-    assert str(published) in errors and "same settlement" in errors
+    assert str(published) in errors
+    assert "same settlement" in errors
     # Another organisation's unpublished report is not shown to a Reporter.
     assert errors.count("Lviv") == 1
     assert 'name="repeats_checked" value="True"' in first.content.decode()
@@ -126,3 +127,45 @@ def test_nothing_to_check_saves_at_once(client, reporter):
     client.force_login(reporter)
     data = incident_data(IncidentFactory.build(organisation=None))
     assert client.post(reverse("admin:incidents_incident_add"), data).status_code == 302
+
+
+def test_a_verifier_chooses_a_figure_and_takes_a_report_out_on_the_event_page(
+    client, verifier, waiting
+):
+    first, second = waiting
+    client.force_login(verifier)
+    client.post(QUEUE, {"report": second.pk, "candidate": first.pk, "decision": "same"})
+    event = Event.objects.get()
+    page = reverse("admin:incidents_event_change", args=[event.pk])
+    decide = reverse("admin:incidents_event_decide", args=[event.pk])
+    assert "Take out of this event" in client.get(page).content.decode()
+
+    refused = client.post(decide, {"decision": "choose", "name": "injured", "report": second.pk})
+    assert refused.status_code == 302
+    event.refresh_from_db()
+    assert event.injured == 19  # no reason given: nothing chosen
+    client.post(
+        decide,
+        {"decision": "choose", "name": "injured", "report": second.pk, "reason": "Later toll"},
+    )
+    event.refresh_from_db()
+    assert (event.injured, event.chosen_from) == (25, {"injured": second.pk})
+
+    client.post(decide, {"decision": "split", "report": second.pk, "reason": "Other strike"})
+    second.refresh_from_db()
+    assert second.event_id is None
+
+
+def test_a_reporter_has_no_decisions_on_the_event_page(client, reporter, verifier, waiting):
+    first, second = waiting
+    client.force_login(verifier)
+    client.post(QUEUE, {"report": second.pk, "candidate": first.pk, "decision": "same"})
+    event = Event.objects.get()
+    client.force_login(reporter)
+    page = client.get(reverse("admin:incidents_event_change", args=[event.pk]))
+    assert page.status_code == 200
+    assert "Take out of this event" not in page.content.decode()
+    decide = reverse("admin:incidents_event_decide", args=[event.pk])
+    client.post(decide, {"decision": "split", "report": second.pk, "reason": "No"})
+    second.refresh_from_db()
+    assert second.event_id == event.pk

@@ -197,6 +197,10 @@ class EventAdmin(SimpleHistoryAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # a Verifier links, splits and merges reports instead
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Deleting would leave no history or tombstone; taking reports out does.
+        return False
+
     @admin.display(description=_("reports"), ordering="report_count")
     def reports(self, event: Event) -> int:
         return int(getattr(event, "report_count", 0))

@@ -26,6 +26,7 @@ besides, or a shared external key.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import math
 from collections.abc import Sequence
@@ -105,14 +106,12 @@ def span(sighting: Sighting) -> tuple[dt.date, dt.date]:
     """
     day = sighting.occurred_on
     if sighting.date_precision == "week":
-        monday = day - dt.timedelta(days=day.weekday())
-        return min(monday, day - dt.timedelta(days=3)), max(
-            monday + dt.timedelta(days=6), day + dt.timedelta(days=3)
-        )
+        monday = _shift(day, -day.weekday())
+        return min(monday, _shift(day, -3)), max(_shift(monday, 6), _shift(day, 3))
     if sighting.date_precision == "month":
         first = day.replace(day=1)
-        last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-        return min(first, day - dt.timedelta(days=15)), max(last, day + dt.timedelta(days=15))
+        last = _month_end(first)
+        return min(first, _shift(day, -15)), max(last, _shift(day, 15))
     return day, day
 
 
@@ -120,7 +119,19 @@ def candidate_days(report: Sighting) -> tuple[dt.date, dt.date]:
     """First and last `occurred_on` to search, inclusive: the report's span and a day either
     side, for night attacks dated by one source before midnight and by another after."""
     first, last = span(report)
-    return first - dt.timedelta(days=1), last + dt.timedelta(days=1)
+    return _shift(first, -1), _shift(last, 1)
+
+
+def _shift(day: dt.date, days: int) -> dt.date:
+    """``day`` moved by ``days``, held within the calendar (a record may be dated on its
+    first or last day)."""
+    return dt.date.fromordinal(
+        min(max(day.toordinal() + days, dt.date.min.toordinal()), dt.date.max.toordinal())
+    )
+
+
+def _month_end(first: dt.date) -> dt.date:
+    return first.replace(day=calendar.monthrange(first.year, first.month)[1])
 
 
 def distance_km(first: Sighting, second: Sighting) -> float | None:

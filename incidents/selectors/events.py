@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from incidents.events.choice import COUNTED
 from incidents.events.deciding import Report
 from incidents.events.matching import Sighting, candidate_days
-from incidents.models import DistinctReports, Incident, Source
+from incidents.models import DistinctReports, Incident, Source, VerificationStatus
 
 # What the matching reads of a report.
 SIGHTING_FIELDS = (
@@ -116,9 +116,10 @@ def distinct_pairs(report_ids: Iterable[int]) -> set[tuple[int, int]]:
 
 def match_queue() -> QuerySet[Incident]:
     """Reports waiting for a Verifier to say whether they repeat an earlier report,
-    longest waiting first."""
+    longest waiting first; not those rejected meanwhile, which count nowhere anyway."""
     return (
         Incident.objects.filter(awaiting_match_since__isnull=False)
+        .exclude(status=VerificationStatus.REJECTED)
         .select_related("region", "organisation")
         .prefetch_related("match_candidates__candidate__region")
         .order_by("awaiting_match_since", "id")

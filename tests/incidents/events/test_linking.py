@@ -249,13 +249,28 @@ def test_a_feed_row_citing_the_same_article_is_linked_as_it_is_ingested(tmp_path
     payload = tmp_path / "acled.csv"
     payload.write_bytes(impact_csv(rows))
     for _ in range(2):
-        run = ingestion.ingestion_run_create(
-            location=str(payload), format="impact-csv", trigger="command"
-        )
-        run = ingestion.ingestion_run_execute(run_id=run.pk)
-        assert run.status == IngestionRun.Status.SUCCEEDED, run.error
+        ingest(payload)
     row = Incident.objects.get(external_source="acled")
     assert row.event_id is not None
     assert Incident.objects.get(pk=staff.pk).event_id == row.event_id
+    assert row.history.first().history_change_reason.startswith("Ingested by run")
+    assert (counted_incidents(), counted_injured()) == (1, 19)
+    assert Event.objects.get().ranges["injured"] == [16, 19, 2]
+    assert_in_step()
+
+    # The source corrects its row: only its report changes, and the event's spread.
+    payload.write_bytes(impact_csv([{**rows[0], "injured": "24"}]))
+    ingest(payload)
+    assert Incident.objects.get(pk=staff.pk).injured == 19
+    assert Event.objects.get().ranges["injured"] == [19, 24, 2]
     assert (counted_incidents(), counted_injured()) == (1, 19)
     assert_in_step()
+
+
+def ingest(payload: Path) -> IngestionRun:
+    run = ingestion.ingestion_run_create(
+        location=str(payload), format="impact-csv", trigger="command"
+    )
+    run = ingestion.ingestion_run_execute(run_id=run.pk)
+    assert run.status == IngestionRun.Status.SUCCEEDED, run.error
+    return run

@@ -297,3 +297,13 @@ def test_other_thresholds_can_be_passed():
     assert verdict(scored(0.75), auto_link=0.7) == (Verdict.LINK, 0)
     assert verdict(scored(0.45), queue=0.4) == (Verdict.QUEUE, 0)
     assert verdict(scored(0.9, 0.88), margin=0.0) == (Verdict.LINK, 0)
+
+
+@pytest.mark.parametrize("precision", ["day", "week", "month"])
+@pytest.mark.parametrize("day", [dt.date.min, dt.date.max])
+def test_the_days_searched_stay_within_the_calendar(precision, day):
+    first, last = candidate_days(Sighting(occurred_on=day, date_precision=precision))
+    assert first <= day <= last
+    # Held at the calendar's edge, and widened everywhere else.
+    assert (first == day) == (day == dt.date.min)
+    assert (last == day) == (day == dt.date.max)

@@ -15,6 +15,8 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.utils import timezone
+
 from accounts.models import Reliability
 from incidents.events.choice import FIGURES, ReportFigures, choose
 from incidents.models import Event, Incident, SourceReliability
@@ -51,6 +53,9 @@ def refresh_events(event_ids: Iterable[int | None]) -> set[DayKey]:
         values: dict[str, Any] = {"lead_id": chosen.lead_id, "ranges": chosen.ranges()}
         values.update(chosen.counts)
         if any(getattr(event, name) != value for name, value in values.items()):
+            # update() leaves auto_now alone; partners copying events by ``updated_since``
+            # must still see that what the event publishes changed.
+            values["updated_at"] = timezone.now()
             Event.objects.filter(pk=event.pk).update(**values)
     return keys
 

@@ -16,6 +16,7 @@ who did it and why; the event's published figures are chosen again from its repo
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -27,7 +28,14 @@ from incidents.events.choice import COUNTED, FIGURES, choose
 from incidents.events.deciding import Found, Pool, Report, decide
 from incidents.events.matching import Likeness, Verdict
 from incidents.figures.events import event_reports
-from incidents.models import DistinctReports, Event, Incident, MatchCandidate, Tombstone
+from incidents.models import (
+    DistinctReports,
+    Event,
+    Incident,
+    MatchCandidate,
+    Tombstone,
+    VerificationStatus,
+)
 from incidents.selectors.events import (
     SIGHTING_FIELDS,
     candidate_reports,
@@ -184,11 +192,29 @@ def _event_of(report: Incident, *, by: AnyUser | None, reason: str) -> Event:
 
 
 def _join(report: Incident, event: Event, *, by: AnyUser | None, reason: str) -> None:
+    if _stood_alone(report) and report.public_id != event.public_id:
+        # Partners may have copied the report as an event of its own: its id now
+        # leads to the event it joined, as a merged event's does.
+        Tombstone.objects.create(
+            record_type="event",
+            public_id=report.public_id,
+            reason=Tombstone.Reason.MERGED,
+            was_published=report.status == VerificationStatus.VERIFIED,
+            organisation_id=report.organisation_id,
+            merged_into=event.public_id,
+        )
     report.event = event
     report.awaiting_match_since = None
     _author(report, by, reason)
     report.save(update_fields=["event", "awaiting_match_since", "updated_at"])
     MatchCandidate.objects.filter(report=report).delete()
+
+
+def _stood_alone(report: Incident) -> bool:
+    """Whether the report was published as an event of its own until now."""
+    return (
+        report.event_id is None and report.awaiting_match_since is None and report.status in COUNTED
+    )
 
 
 def _merge(source: Event, *, into: Event, by: AnyUser | None, reason: str) -> Event:
@@ -236,6 +262,13 @@ def report_split(*, report: Incident, by: AnyUser, reason: str) -> None:
         raise ValidationError({"reason": _("Say why the report is of a different attack.")})
     others = Incident.objects.filter(event_id=report.event_id).exclude(pk=report.pk)
     _distinct(report.pk, list(others.values_list("pk", flat=True)), by=by, reason=reason)
+    event = Event.objects.get(pk=report.event_id)
+    if event.public_id == report.public_id:
+        # The event was published under this report's id, which the report takes back
+        # as it stands alone again: the event goes on under an id of its own.
+        event.public_id = uuid.uuid4()
+        _author(event, by, reason)
+        event.save(update_fields=["public_id", "updated_at"])
     report.event = None
     _author(report, by, reason)
     report.save(update_fields=["event", "updated_at"])

@@ -124,6 +124,26 @@ class IncidentFilter(ReviewedFilterSet):
         fields = ["date_from", "date_to", "region", "type", "status", "updated_since"]
 
 
+class EventFilter(IncidentFilter):
+    """The incidents' filters, on what each event takes from its lead report; a change
+    to the event (its figures, its reports) counts as a change for ``updated_since``."""
+
+    updated_since = UtcDateTimeFilter(
+        field_name="changed_at",
+        lookup_expr="gte",
+        help_text=_(
+            "Only events changed at or after this moment (ISO 8601), for incremental sync."
+        ),
+    )
+    status = django_filters.MultipleChoiceFilter(
+        choices=[
+            (VerificationStatus.VERIFIED.value, VerificationStatus.VERIFIED.label),
+            (VerificationStatus.SUBMITTED.value, VerificationStatus.SUBMITTED.label),
+        ],
+        help_text=_("Verification status of the event's lead report."),
+    )
+
+
 class ServiceDisruptionFilter(ReviewedFilterSet):
     service = django_filters.MultipleChoiceFilter(choices=ServiceDisruption.Service.choices)
     region = RegionCodeFilter()
@@ -179,6 +199,7 @@ class TombstoneFilter(django_filters.FilterSet):
             ("incident", "incident"),
             ("servicedisruption", "servicedisruption"),
             ("graindisruption", "graindisruption"),
+            ("event", "event"),
         ]
     )
 

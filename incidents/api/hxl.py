@@ -59,6 +59,9 @@ COMMON = {
     "name_en": "#adm1+name+i_en",
     "name_uk": "#adm1+name+i_uk",
     "population": "#population+total",
+    # The event a report counts in (events/).
+    "event": "#meta+id+event",
+    "awaiting_match": "#meta+awaiting_match",
 }
 
 BY_EXPORT: dict[str, dict[str, str]] = {
@@ -119,6 +122,16 @@ BY_EXPORT: dict[str, dict[str, str]] = {
         "person_days.*": "#indicator+person_days+{key}",
         "damaged.*": "#indicator+damaged+{key}+num",
     },
+}
+BY_EXPORT["event"] = {
+    # A figure's spread over the event's reports: the figure's hashtag with +min or +max.
+    **{
+        f"{name}_{end}": f"{COMMON[name]}+{end}"
+        for name in ("killed", "injured", "children_killed", "children_injured")
+        for end in ("min", "max")
+    },
+    "sources": "#meta+sources+num",
+    "reports": "#meta+id+reports+json",
 }
 BY_EXPORT["summary"] = {
     **BY_EXPORT["needs"],

@@ -24,7 +24,12 @@ from rest_framework import ISO_8601, relations, serializers
 from rest_framework import fields as drf_fields
 from rest_framework.settings import api_settings
 
-from incidents.api.serializers import RegionCodeField, VisibleIncidentField
+from incidents.api.serializers import (
+    AwaitingMatchField,
+    EventReferenceField,
+    RegionCodeField,
+    VisibleIncidentField,
+)
 
 # DRF fields whose to_representation returns a value of these exact types as it is.
 UNCHANGED: dict[type, tuple[type, ...]] = {
@@ -125,6 +130,9 @@ def _column(model: type[Model], name: str, field: drf_fields.Field) -> _Column |
     if isinstance(field, VisibleIncidentField):
         # List querysets annotate the id of the incident the reader may see.
         return _Column(name, "incident_reference", field.to_representation, False, None, True)
+    if isinstance(field, AwaitingMatchField | EventReferenceField):
+        # Read from the list queryset's annotation of the same name.
+        return _Column(name, field.annotation, field.to_representation, False, None, True)
     if isinstance(field, RegionCodeField):
         # DRF hands a related field the region itself: no region gives null.
         path = [*field.source_attrs, "pcode"]

@@ -16,7 +16,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from incidents import selectors
 from incidents.columns import ASSET_FIELDS, INCIDENT_FACTS, SOURCE_FIELDS
+from incidents.events.choice import FIGURES
 from incidents.limits import held_within_bounds, moment_within_bounds
 from incidents.models import (
     AttackWave,
@@ -115,6 +117,18 @@ class DamagedAssetSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "incident"]
 
 
+# What an event takes from its lead report.
+EVENT_PLACE = [
+    "occurred_on",
+    "occurred_at",
+    "date_precision",
+    "region",
+    "settlement",
+    "latitude",
+    "longitude",
+    "location_precision",
+    "incident_type",
+]
 REVIEW_OUTPUT = ["status", "organisation", "verified_at", "updated_at"]
 
 
@@ -155,6 +169,54 @@ class ServiceDisruptionSerializer(serializers.ModelSerializer):
         }
 
 
+class EventReferenceField(serializers.UUIDField):
+    """The id of the event a report counts in: its event's, its own when it stands alone,
+    null while it waits in the duplicates queue.
+
+    Lists annotate ``event_reference`` (``selectors.with_event_reference``); a report
+    read otherwise (just created) is looked at itself."""
+
+    annotation = "event_reference"
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "help_text",
+            _(
+                "The event this report counts in (see events/): its event's id, its own id "
+                "when it stands alone, null while it waits in the duplicates queue."
+            ),
+        )
+        super().__init__(read_only=True, allow_null=True, **kwargs)
+
+    def get_attribute(self, instance: Any) -> Any:
+        if hasattr(instance, self.annotation):
+            return getattr(instance, self.annotation)
+        if instance.event_id:
+            return instance.event.public_id
+        return None if instance.awaiting_match_since else instance.public_id
+
+
+class AwaitingMatchField(serializers.BooleanField):
+    """Whether a report waits in the duplicates queue (annotated as ``awaiting_match``)."""
+
+    annotation = "awaiting_match"
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "help_text",
+            _(
+                "Whether the report may repeat an earlier one and waits for a Verifier; "
+                "until then it counts in no figure."
+            ),
+        )
+        super().__init__(read_only=True, **kwargs)
+
+    def get_attribute(self, instance: Any) -> Any:
+        if hasattr(instance, self.annotation):
+            return getattr(instance, self.annotation)
+        return instance.awaiting_match_since is not None
+
+
 class IncidentSerializer(serializers.ModelSerializer):
     """The flat shape of lists and exports."""
 
@@ -162,10 +224,13 @@ class IncidentSerializer(serializers.ModelSerializer):
     # Empty for events outside any region (at sea).
     region = RegionCodeField(read_only=True, allow_null=True)
     organisation = serializers.CharField(source="organisation.name", read_only=True, default="")
+    event = EventReferenceField()
+    awaiting_match = AwaitingMatchField()
 
     class Meta:
         model = Incident
         fields = ["id", "external_source", "external_id", *INCIDENT_FACTS, *REVIEW_OUTPUT]
+        fields += ["event", "awaiting_match"]
 
 
 class IncidentDetailSerializer(IncidentSerializer):
@@ -175,6 +240,73 @@ class IncidentDetailSerializer(IncidentSerializer):
 
     class Meta(IncidentSerializer.Meta):
         fields = [*IncidentSerializer.Meta.fields, "assets", "disruptions", "sources"]
+
+
+class PublishedFigureField(serializers.IntegerField):
+    """A figure of an event as published (``part`` "value"), one end of its sources'
+    spread ("low", "high"), or the number of reports the spread is over ("sources")."""
+
+    def __init__(self, figure: str, part: str = "value", **kwargs: Any) -> None:
+        self.figure, self.part = figure, part
+        super().__init__(read_only=True, **kwargs)
+
+    def get_attribute(self, instance: Any) -> Any:
+        return getattr(selectors.published_figure(instance, self.figure), self.part)
+
+
+class EventReportsField(serializers.ListField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(child=serializers.UUIDField(), read_only=True, **kwargs)
+
+    def get_attribute(self, instance: Any) -> Any:
+        return selectors.event_report_ids(instance)
+
+
+LOWEST = _("The lowest value of this figure among the event's reports.")
+HIGHEST = _("The highest value of this figure among the event's reports.")
+
+
+class EventSerializer(serializers.ModelSerializer):
+    """One attack, however many sources reported it: the place, time and type of its lead
+    report, the figures it publishes and the spread of its sources."""
+
+    id = serializers.UUIDField(
+        source="event_reference",
+        read_only=True,
+        help_text=_("The event's id; a report standing alone is published under its own."),
+    )
+    region = RegionCodeField(read_only=True, allow_null=True)
+    killed = PublishedFigureField("killed")
+    killed_min = PublishedFigureField("killed", "low", help_text=LOWEST)
+    killed_max = PublishedFigureField("killed", "high", help_text=HIGHEST)
+    injured = PublishedFigureField("injured")
+    injured_min = PublishedFigureField("injured", "low", help_text=LOWEST)
+    injured_max = PublishedFigureField("injured", "high", help_text=HIGHEST)
+    children_killed = PublishedFigureField("children_killed")
+    children_killed_min = PublishedFigureField("children_killed", "low", help_text=LOWEST)
+    children_killed_max = PublishedFigureField("children_killed", "high", help_text=HIGHEST)
+    children_injured = PublishedFigureField("children_injured")
+    children_injured_min = PublishedFigureField("children_injured", "low", help_text=LOWEST)
+    children_injured_max = PublishedFigureField("children_injured", "high", help_text=HIGHEST)
+    sources = PublishedFigureField(
+        "killed", "sources", help_text=_("The number of reports the spread is taken over.")
+    )
+    reports = EventReportsField(
+        help_text=_("The ids of the event's reports (see incidents/) that you may see.")
+    )
+    updated_at = serializers.DateTimeField(source="changed_at", read_only=True)
+
+    class Meta:
+        model = Incident
+        fields = [
+            "id",
+            *EVENT_PLACE,
+            *(name for figure in FIGURES for name in (figure, f"{figure}_min", f"{figure}_max")),
+            "sources",
+            "reports",
+            "status",
+            "updated_at",
+        ]
 
 
 class AttackWaveWeaponSerializer(serializers.ModelSerializer):
@@ -243,7 +375,15 @@ class TombstoneSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Tombstone
-        fields = ["id", "record_type", "reason", "occurred_at"]
+        fields = ["id", "record_type", "reason", "merged_into", "occurred_at"]
+        extra_kwargs = {
+            "merged_into": {
+                "help_text": _(
+                    "For a merged event (reason merged): the id of the event it now counts "
+                    "in; null otherwise."
+                )
+            }
+        }
 
 
 class FeedSerializer(serializers.ModelSerializer):

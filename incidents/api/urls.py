@@ -8,6 +8,7 @@ from incidents.api import schema, views
 
 router = DefaultRouter()
 router.register("incidents", views.IncidentViewSet, basename="incident")
+router.register("events", views.EventViewSet, basename="event")
 router.register("regions", views.RegionViewSet, basename="region")
 router.register(
     "service-disruptions", views.ServiceDisruptionViewSet, basename="service-disruption"

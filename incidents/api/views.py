@@ -6,7 +6,8 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
@@ -106,7 +107,8 @@ class IncidentViewSet(
                 ),
                 Prefetch("sources", queryset=Source.objects.select_related("incident")),
             )
-        return selectors.records_visible_to(user=self.request.user, queryset=incidents)
+        visible = selectors.records_visible_to(user=self.request.user, queryset=incidents)
+        return selectors.with_event_reference(visible)
 
     def get_serializer_class(self) -> type[Any]:
         if self.action == "create":
@@ -143,6 +145,36 @@ class IncidentViewSet(
         incident = self.get_queryset().get(pk=incident.pk)
         output = serializers.IncidentDetailSerializer(incident, context={"request": request})
         return Response(output.data)
+
+
+@extend_schema_view(
+    list=extend_schema(auth=READ_SECURITY),  # type: ignore[arg-type]
+    retrieve=extend_schema(
+        auth=READ_SECURITY,  # type: ignore[arg-type]
+        parameters=[
+            OpenApiParameter(
+                "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description=_("Event id.")
+            )
+        ],
+    ),
+)
+class EventViewSet(ExportableListMixin, viewsets.ReadOnlyModelViewSet):
+    """Events: one row per attack, however many sources reported it. Reports of one attack
+    (incidents/) are counted once, under the event's id, with the figures the event
+    publishes and the spread of its sources; a report standing alone is an event of its
+    own. A merged event's id is in tombstones/ with the id it was merged into."""
+
+    serializer_class = serializers.EventSerializer
+    renderer_classes = MAP_RENDERERS
+    filterset_class = filtersets.EventFilter
+    lookup_field = "event_reference"
+    lookup_url_kwarg = "id"
+    lookup_value_regex = "[^/.]+"
+    ordering_fields = ["occurred_on"]
+    ordering = ["-occurred_on", "-id"]
+
+    def get_queryset(self) -> QuerySet[Incident]:
+        return selectors.events_visible_to(user=self.request.user)
 
 
 class RegionViewSet(ExportableListMixin, viewsets.ReadOnlyModelViewSet):

@@ -14,6 +14,13 @@ from incidents.selectors.needs import (
     region_needs,
     weekly_incidents,
 )
+from incidents.selectors.published_events import (
+    PublishedFigure,
+    event_report_ids,
+    events_visible_to,
+    published_figure,
+    with_event_reference,
+)
 from incidents.selectors.visibility import (
     disruptions_visible_to,
     records_in_workspace,
@@ -24,6 +31,11 @@ from incidents.selectors.visibility import (
 )
 
 __all__ = [
+    "PublishedFigure",
+    "event_report_ids",
+    "events_visible_to",
+    "published_figure",
+    "with_event_reference",
     "GrainMonth",
     "NationalSummary",
     "Period",

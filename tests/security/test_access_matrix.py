@@ -549,6 +549,42 @@ def test_api_incident_detail_exports(actor_client, world, actor, expected, fmt):
         assert seen == outcome(404, **for_records(expected, 200))
 
 
+# Events: each report standing alone is an event of its own; only counted ones (awaiting
+# review or verified) are events, under the same visibility as incidents.
+COUNTED = frozenset(name for name in ALL_INCIDENTS if name.endswith(("_submitted", "_verified")))
+EVENTS_VISIBLE = [
+    (actor, expected if expected == 401 else expected & COUNTED) for actor, expected in API_VISIBLE
+]
+
+
+@pytest.mark.parametrize(("kind", "query", "accept"), EXPORTS, ids=[e[0] for e in EXPORTS])
+@pytest.mark.parametrize(("actor", "expected"), EVENTS_VISIBLE)
+def test_api_event_list_and_exports(actor_client, world, actor, expected, kind, query, accept):
+    headers = {"HTTP_ACCEPT": accept} if accept else {}
+    response = actor_client(actor).get("/api/v1/events/", query, **headers)
+    if expected == 401:
+        assert response.status_code == 401
+        return
+    assert response.status_code == 200
+    assert response["Content-Type"] == CONTENT_TYPES[kind.removeprefix("accept-")]
+    found = exported_ids(kind, response)
+    assert len(found) == len(set(found))
+    assert world.names(found) == expected
+
+
+@pytest.mark.parametrize(("actor", "expected"), EVENTS_VISIBLE)
+def test_api_event_detail(actor_client, world, actor, expected):
+    client = actor_client(actor)
+    seen = {
+        name: client.get(f"/api/v1/events/{world.uuid(name)}/").status_code
+        for name in ALL_INCIDENTS
+    }
+    if expected == 401:
+        assert seen == outcome(401)
+    else:
+        assert seen == outcome(404, **for_records(expected, 200))
+
+
 DISRUPTIONS_VISIBLE = [
     ("anonymous", {"a_sd_verified", "b_sd_verified"}),
     ("reporter_a", {"a_sd_verified", "b_sd_verified", "a_sd_submitted"}),

@@ -77,6 +77,10 @@ def api_requests(world) -> list[tuple[str, dict[str, str]]]:
         requests.append((API, {"format": fmt}))
         requests += [(f"{API}{world.uuid(name)}/", {"format": fmt}) for name in ALL_INCIDENTS]
         requests.append(("/api/v1/service-disruptions/", {"format": fmt}))
+        requests.append(("/api/v1/events/", {"format": fmt}))
+        requests += [
+            (f"/api/v1/events/{world.uuid(name)}/", {"format": fmt}) for name in ALL_INCIDENTS
+        ]
         requests += [
             (f"/api/v1/service-disruptions/{record.public_id}/", {"format": fmt})
             for record in world.disruptions.values()

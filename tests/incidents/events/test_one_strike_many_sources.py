@@ -320,7 +320,8 @@ def test_a_different_attack_holds_when_both_files_are_ingested_again(
     proposed = sorted(
         MatchCandidate.objects.filter(report=acled).values_list("candidate", flat=True)
     )
-    assert proposed and set(proposed) <= {staff.pk, partner.pk}
+    assert proposed
+    assert set(proposed) <= {staff.pk, partner.pk}
     response = admin_client.post(
         QUEUE, {"report": acled.pk, "decision": "different", "reason": "Another strike"}
     )

@@ -362,3 +362,6 @@ LOGGING = {
 }
 
 SIMPLE_HISTORY_REVERT_DISABLED = True
+# A reason is what a person wrote (a Verifier's decision, a correction) or what the
+# matching found, with a partner key's name after it: none of them fits 100 characters.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

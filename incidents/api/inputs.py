@@ -126,7 +126,7 @@ class IncidentChangeInputSerializer(StrictInputSerializer):
         write_only=True,
         required=False,
         allow_blank=True,
-        max_length=100,  # the history's column
+        max_length=500,  # a bound on what a partner writes into the history
         help_text=_(
             "Why the report is entered or changed, for its history; required to change the "
             "figures of a verified report."

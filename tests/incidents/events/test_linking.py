@@ -274,3 +274,10 @@ def ingest(payload: Path) -> IngestionRun:
     run = ingestion.ingestion_run_execute(run_id=run.pk)
     assert run.status == IngestionRun.Status.SUCCEEDED, run.error
     return run
+
+
+def test_a_long_reason_is_kept_whole_in_the_history(verifier):
+    first, second = vague_repeat(injured=30)
+    reason = "Same block: " + "the oblast administration's list names every injured person. " * 5
+    report_link(report=second, to=first, by=verifier, reason=reason)
+    assert second.history.first().history_change_reason == reason.strip()

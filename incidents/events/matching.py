@@ -28,12 +28,13 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import get_language, gettext, gettext_noop
 
 from incidents.events.names import same_settlement
 
@@ -46,6 +47,18 @@ MARGIN = 0.08
 FIGURES_BONUS = 0.03
 
 WEIGHT_WHEN, WEIGHT_WHERE, WEIGHT_WHAT = 0.35, 0.45, 0.20
+
+
+def _(message: str) -> str:
+    """``gettext``, remembered per language: a batch scores hundreds of thousands of pairs,
+    three to five reasons each, and each gettext call walks the catalogues anew."""
+    return _translated(get_language(), message)
+
+
+@functools.lru_cache(maxsize=256)
+def _translated(language: str | None, message: str) -> str:
+    return gettext(message)
+
 
 # How far apart two points may be and still be one place, by the coarser precision (km);
 # None: no distance says anything (only the oblast is known, or nothing).
@@ -160,7 +173,7 @@ def coarser(first: str, second: str) -> str:
 def likeness(report: Sighting, other: Sighting) -> Likeness | None:
     """How alike two sightings are; None when they cannot be the same event."""
     if report.external_keys & other.external_keys:
-        return Likeness(1.0, (str(_("the same record of the same source")),), certain=True)
+        return Likeness(1.0, (_("the same record of the same source"),), certain=True)
     when = _when(report, other)
     where = _where(report, other)
     what = _what(report.incident_type, other.incident_type)
@@ -221,15 +234,15 @@ def _when(report: Sighting, other: Sighting) -> Evidence | None:
         if hours > MAX_HOURS_APART:
             return None
         value = next(score for limit, score in _HOURS if hours <= limit)
-        return value, (str(_("%(hours).1f h apart") % {"hours": hours}),)
+        return value, (_("%(hours).1f h apart") % {"hours": hours},)
     if report.date_precision != "day" or other.date_precision != "day":
         precision = "month" if "month" in (report.date_precision, other.date_precision) else "week"
         if precision == "month":
-            return 0.15, (str(_("dated only to the month")),)
-        return 0.3, (str(_("dated only to the week")),)
+            return 0.15, (_("dated only to the month"),)
+        return 0.3, (_("dated only to the week"),)
     if report.occurred_on == other.occurred_on:
-        return 0.75, (str(_("same day")),)
-    return 0.6, (str(_("a day apart")),)
+        return 0.75, (_("same day"),)
+    return 0.6, (_("a day apart"),)
 
 
 _HOURS = ((1.0, 1.0), (3.0, 0.85), (6.0, 0.65), (12.0, 0.45), (MAX_HOURS_APART, 0.25))
@@ -250,7 +263,7 @@ def _where(report: Sighting, other: Sighting) -> Evidence | None:
     if kilometres is not None:
         if tolerance is not None and kilometres > tolerance:
             return None
-        reasons.append(str(_("%(km).1f km apart") % {"km": kilometres}))
+        reasons.append(_("%(km).1f km apart") % {"km": kilometres})
         if tolerance is not None:
             # At the edge of the tolerance half the weight is left: the points are no proof.
             # Two exact points within half a kilometre are one site.
@@ -260,48 +273,50 @@ def _where(report: Sighting, other: Sighting) -> Evidence | None:
     if named:
         # Naming one settlement places the event as well as settlement-level points do.
         value = max(value, PLACE_WEIGHT["settlement"])
-        reasons.append(str(_("same settlement")))
+        reasons.append(_("same settlement"))
     elif named is False:
         value *= 0.8
         reasons.append(
-            str(
-                _("settlements differ: %(first)s / %(second)s")
-                % {"first": report.settlement, "second": other.settlement}
-            )
+            _("settlements differ: %(first)s / %(second)s")
+            % {"first": report.settlement, "second": other.settlement}
         )
     elif kilometres is None and report.region_id is not None and other.region_id is not None:
-        reasons.append(str(_("same oblast")))
+        reasons.append(_("same oblast"))
     return value, tuple(reasons)
 
 
-# The models' own labels (and msgids), repeated here to keep this module free of models.
+# The models' own labels (their msgids, translated when used), repeated here to keep this
+# module free of models.
 TYPE_LABELS = {
-    "missile_strike": _("Missile strike"),
-    "drone_strike": _("Drone strike"),
-    "air_strike": _("Air strike"),
-    "shelling": _("Shelling / artillery"),
-    "mlrs": _("Multiple rocket launcher (MLRS)"),
-    "other": _("Other"),
+    "missile_strike": gettext_noop("Missile strike"),
+    "drone_strike": gettext_noop("Drone strike"),
+    "air_strike": gettext_noop("Air strike"),
+    "shelling": gettext_noop("Shelling / artillery"),
+    "mlrs": gettext_noop("Multiple rocket launcher (MLRS)"),
+    "other": gettext_noop("Other"),
 }
 
 
 def _what(first: str, second: str) -> Evidence:
     if first == second:
         if first == "other":
-            return 0.6, (str(_("type not given")),)
-        return 1.0, (str(_("same type")),)
+            return 0.6, (_("type not given"),)
+        return 1.0, (_("same type"),)
     if "other" in (first, second):
         value = 0.6
     elif {first, second} <= AIR_DELIVERED or {first, second} <= GROUND_FIRED:
         value = 0.75
     else:
         value = 0.3
-    labels = {"first": TYPE_LABELS.get(first, first), "second": TYPE_LABELS.get(second, second)}
-    return value, (str(_("type differs: %(first)s vs %(second)s") % labels),)
+    labels = {
+        "first": _(TYPE_LABELS[first]) if first in TYPE_LABELS else first,
+        "second": _(TYPE_LABELS[second]) if second in TYPE_LABELS else second,
+    }
+    return value, (_("type differs: %(first)s vs %(second)s") % labels,)
 
 
 def _figures(report: Sighting, other: Sighting) -> str:
     same = (report.killed, report.injured) == (other.killed, other.injured)
     if same and report.killed + report.injured > 0:
-        return str(_("same casualty figures"))
+        return _("same casualty figures")
     return ""

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.models import Reliability
 from incidents.events.choice import FIGURES, ReportFigures, choose
+from incidents.ingestion.bulk import update_rows
 from incidents.models import Event, Incident, SourceReliability
 
 DayKey = tuple[int | None, dt.date]
@@ -47,16 +48,22 @@ def refresh_events(event_ids: Iterable[int | None]) -> set[DayKey]:
     for row in Incident.objects.filter(event_id__in=ids).values(*REPORT_FIELDS):
         members.setdefault(row["event_id"], []).append(row)
         keys.add((row["region_id"], row["occurred_on"]))
+    changed = []
+    now = timezone.now()
     for event in Event.objects.filter(pk__in=ids):
         reports = [_figures_of(row, grades) for row in members.get(event.pk, [])]
         chosen = choose(reports, event.chosen_from)
         values: dict[str, Any] = {"lead_id": chosen.lead_id, "ranges": chosen.ranges()}
         values.update(chosen.counts)
         if any(getattr(event, name) != value for name, value in values.items()):
-            # update() leaves auto_now alone; partners copying events by ``updated_since``
-            # must still see that what the event publishes changed.
-            values["updated_at"] = timezone.now()
-            Event.objects.filter(pk=event.pk).update(**values)
+            # Partners copying events by ``updated_since`` must see that what the event
+            # publishes changed: a bulk update leaves auto_now alone.
+            values["updated_at"] = now
+            for name, value in values.items():
+                setattr(event, name, value)
+            changed.append(event)
+    # One statement for all (ingestion refreshes thousands of events a batch).
+    update_rows(Event, changed, ["lead", "ranges", "updated_at", *FIGURES])
     return keys
 
 

@@ -23,7 +23,13 @@ from incidents.figures.hooks import figures_kept_by_caller
 from incidents.figures.incidents import NewIncident, add_new_incidents, change_incidents
 from incidents.figures.rewrites import refresh_day_figures
 from incidents.figures.sums import DAILY, ROLLUPS, SUMMED_FIELDS
-from incidents.ingestion.bulk import column_name, insert_rows, one_of, update_rows
+from incidents.ingestion.bulk import (
+    column_name,
+    copy_to_history,
+    insert_rows,
+    one_of,
+    update_rows,
+)
 from incidents.ingestion.formats import format_of
 from incidents.ingestion.gazetteer import Match, NameIndex
 from incidents.ingestion.linking import BatchLinks, counted_alone, link_new_rows, store_candidates
@@ -303,29 +309,9 @@ class BatchWriter:
         return list(zip(ids, (item for _, item in to_create), strict=True))
 
     def _record_history(self, ids: list[int], history_type: str) -> None:
-        """Copy the rows just written into their history table in one statement.
-
-        simple_history records nothing for bulk writes, and its bulk helpers build every
-        history row in Python, which doubled the cost of ingestion.
-        """
-        history = self.model.history.model  # type: ignore[attr-defined]
-        copied = [
-            field.column
-            for field in history._meta.concrete_fields
-            if not field.name.startswith("history_")
-        ]
-        columns = ", ".join(connection.ops.quote_name(column) for column in copied)
-        now = connection.ops.adapt_datetimefield_value(timezone.now())
-        quote = connection.ops.quote_name
-        condition, params = ids_condition(quote(self.model._meta.pk.column or "id"), ids)
-        sql = (
-            f"INSERT INTO {quote(history._meta.db_table)} "
-            f"({columns}, history_date, history_change_reason, history_type, history_user_id) "
-            f"SELECT {columns}, %s, %s, %s, %s "
-            f"FROM {quote(self.model._meta.db_table)} WHERE {condition}"
+        copy_to_history(
+            self.model, ids, history_type, reason=self.reason, user_id=self.run.triggered_by_id
         )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [now, self.reason, history_type, self.run.triggered_by_id, *params])
 
 
 def _storable(value: Any) -> Any:

@@ -152,12 +152,6 @@ def candidate_rows(
     ]
 
 
-def standalone_event(report_id: int, *, reason: str) -> Event:
-    """The event a report that stood alone forms once another report is linked to it
-    (by ingestion, which links its new rows as it writes them)."""
-    return _event_of(Incident.objects.get(pk=report_id), by=None, reason=reason)
-
-
 def _ensure_verifier(by: AnyUser) -> None:
     if not by.has_perm(VERIFY):
         raise PermissionDenied(_("Only a Verifier links reports or tells them apart."))

@@ -281,3 +281,46 @@ def test_a_long_reason_is_kept_whole_in_the_history(verifier):
     reason = "Same block: " + "the oblast administration's list names every injured person. " * 5
     report_link(report=second, to=first, by=verifier, reason=reason)
     assert second.history.first().history_change_reason == reason.strip()
+
+
+def test_reports_a_batch_links_to_form_their_events_with_history(tmp_path: Path):
+    earlier = NIGHT - dt.timedelta(days=5)
+    staff = [
+        lviv_report(verified=True, occurred_at=None, location_precision="settlement"),
+        lviv_report(
+            verified=True, occurred_on=earlier, occurred_at=None, location_precision="settlement"
+        ),
+    ]
+    rows = []
+    for number, report in enumerate(staff):
+        SourceFactory(incident=report, url=f"https://example.org/news/{number}")
+        rows.append(
+            impact_row(
+                f"UKR1200{number}",
+                occurred_on=report.occurred_on.isoformat(),
+                sources=[{"name": "News", "url": f"https://example.org/news/{number}/"}],
+            )
+        )
+    payload = tmp_path / "acled.csv"
+    payload.write_bytes(impact_csv(rows))
+    run = ingestion.ingestion_run_create(
+        location=str(payload), format="impact-csv", trigger="command"
+    )
+    run = ingestion.ingestion_run_execute(run_id=run.pk)
+    assert run.status == IngestionRun.Status.SUCCEEDED, run.error
+    for number, report in enumerate(staff):
+        row = Incident.objects.get(external_id=f"UKR1200{number}")
+        report.refresh_from_db()
+        event = Event.objects.get(pk=report.event_id)
+        assert row.event_id == event.pk
+        assert event.public_id == report.public_id
+        assert event.lead_id == report.pk  # verified before the feed's row
+        reason = row.history.first().history_change_reason
+        assert report.history.first().history_change_reason == reason
+        assert report.history.first().event_id == event.pk
+        assert [(h.history_type, h.history_change_reason) for h in event.history.all()] == [
+            ("+", reason)
+        ]
+    assert Event.objects.count() == 2
+    assert (counted_incidents(), counted_injured()) == (2, 38)
+    assert_in_step()

@@ -238,6 +238,8 @@ def move_incidents(moves: Mapping[str, Sequence[int]], status: str) -> None:
     changes = []
     for old, ids in moves.items():
         for pk in ids:
+            if pk not in rows:  # of an event, or waiting in the queue: not by its own counts
+                continue
             after = NewIncident.of(rows[pk], assets.get(pk, ()))
             changes.append((after._replace(status=old), after))
     # Differences are added only where every change has a region: the others' days are

@@ -324,3 +324,29 @@ def test_reports_a_batch_links_to_form_their_events_with_history(tmp_path: Path)
     assert Event.objects.count() == 2
     assert (counted_incidents(), counted_injured()) == (2, 38)
     assert_in_step()
+
+
+def test_verifying_feed_rows_in_bulk_that_ingestion_linked_counts_each_event_once(tmp_path: Path):
+    from incidents.services import records_verify_bulk
+
+    staff = lviv_report(verified=True, occurred_at=None, location_precision="settlement")
+    SourceFactory(incident=staff, url="https://example.org/news/lviv")
+    rows = [
+        impact_row("UKR1", sources=[{"name": "News", "url": "https://example.org/news/lviv"}]),
+        impact_row("UKR2", occurred_on="2023-07-01"),
+    ]
+    payload = tmp_path / "acled.csv"
+    payload.write_bytes(impact_csv(rows))
+    run = ingestion.ingestion_run_create(
+        location=str(payload), format="impact-csv", trigger="command", record_status="submitted"
+    )
+    run = ingestion.ingestion_run_execute(run_id=run.pk)
+    assert run.status == IngestionRun.Status.SUCCEEDED, run.error
+    ids = list(Incident.objects.filter(external_source="acled").values_list("pk", flat=True))
+    result = records_verify_bulk(model=Incident, ids=ids, by=UserFactory(role="Verifier"))
+    assert len(result.done) == 2
+    staff.refresh_from_db()
+    assert staff.event_id is not None
+    assert Incident.objects.get(external_id="UKR1").event_id == staff.event_id
+    assert counted_incidents() == 2
+    assert_in_step()

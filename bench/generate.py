@@ -108,3 +108,119 @@ def write_incidents(
             row = _row(number, rng, changed=changed, external_source=external_source)
             writer.writerow(row)
     return path
+
+
+# -- two sources reporting the same attacks (the cost of linking) ------------------------------
+
+SETTLEMENTS_PER_REGION = 100
+FIRST_SOURCE, SECOND_SOURCE = "synthetic", "synthetic-second"
+# What a second report repeats of the first source's row of the same number, by share of
+# rows: the same cited article (linked by key); an exact site and a time that agree
+# (linked by score, where the first report has both); the same day or the next,
+# settlement and type only (queued). The rest are other attacks, queued only when
+# another report happens to fall on their settlement and days.
+REPEAT_SHARES = {"key": 0.12, "close": 0.12, "place": 0.12}
+# The kind of each second row is the first letter of its external id.
+KINDS = {"K": "key", "C": "close", "P": "place", "N": "other"}
+
+
+def _settlement(number: int) -> tuple[str, float, float]:
+    """The name and centre of a region's settlement: 100 on a grid 33 km apart, further
+    than settlement-level points may be and still be one place."""
+    latitude = 46.0 + (number // 10) * 0.3
+    longitude = 24.0 + (number % 10) * 0.45
+    return f"Synthetic settlement {number:02d}", latitude, longitude
+
+
+def _placed(row: dict[str, object], rng: random.Random, *, exact: bool, timed: bool) -> None:
+    """Put a row at one of its region's settlements: its centre, or an exact site within
+    1.5 km; with a time on its day when ``timed``."""
+    name, latitude, longitude = _settlement(rng.randrange(SETTLEMENTS_PER_REGION))
+    if exact:
+        latitude += rng.uniform(-0.01, 0.01)
+        longitude += rng.uniform(-0.01, 0.01)
+    row.update(
+        settlement=name,
+        latitude=f"{latitude:.5f}",
+        longitude=f"{longitude:.5f}",
+        location_precision="exact" if exact else "settlement",
+        occurred_at=f"{row['occurred_on']}T{rng.randrange(1, 23):02d}:{rng.randrange(60):02d}"
+        if timed
+        else "",
+    )
+
+
+def _repeat(first: dict[str, object], kind: str, number: int, rng: random.Random) -> dict:
+    """A second source's report of the attack ``first`` reports."""
+    row = _row(number, rng, external_source=SECOND_SOURCE)
+    row.update(
+        {
+            name: first[name]
+            for name in ("occurred_on", "region_pcode", "incident_type", "settlement")
+        }
+    )
+    # Geocoded to the settlement's centre, as a source naming a settlement does.
+    _, latitude, longitude = _settlement(int(str(first["settlement"]).rsplit(" ", 1)[1]))
+    row.update(
+        latitude=f"{latitude:.5f}",
+        longitude=f"{longitude:.5f}",
+        location_precision="settlement",
+        occurred_at="",
+    )
+    if kind == "key":
+        row["sources"] = first["sources"]
+    elif kind == "close":
+        hour, minute = (int(part) for part in str(first["occurred_at"])[11:16].split(":"))
+        minute = max(0, min(59, minute + rng.randrange(-20, 21)))
+        row.update(
+            latitude=f"{float(str(first['latitude'])) + rng.uniform(-0.002, 0.002):.5f}",
+            longitude=f"{float(str(first['longitude'])) + rng.uniform(-0.002, 0.002):.5f}",
+            location_precision="exact",
+            occurred_at=f"{first['occurred_on']}T{hour:02d}:{minute:02d}",
+        )
+    elif rng.random() < 0.3:  # dated the next day, as for a night attack
+        day = dt.date.fromisoformat(str(first["occurred_on"])) + dt.timedelta(days=1)
+        row["occurred_on"] = day.isoformat()
+    return row
+
+
+def write_two_sources(first: Path, second: Path, count: int, *, seed: int = 2024) -> None:
+    """Two sources' files of ``count`` incidents each over the same days and regions, at
+    named settlements (some at exact sites, some with a time): the second repeats some of
+    the first's attacks (``REPEAT_SHARES``) and reports others of its own. The second is
+    in date order, as a source's export lists its reports (Impact's own, ACLED's); the
+    first in no order."""
+    rng = random.Random(seed)
+    seconds = []
+    with (
+        first.open("w", newline="", encoding="utf-8") as first_handle,
+        second.open("w", newline="", encoding="utf-8") as second_handle,
+    ):
+        writers = [csv.DictWriter(handle, fieldnames=INCIDENT_COLUMNS) for handle in
+                   (first_handle, second_handle)]  # fmt: skip
+        for writer in writers:
+            writer.writeheader()
+        for number in range(1, count + 1):
+            row = _row(number, rng, external_source=FIRST_SOURCE)
+            exact = rng.random() < 0.4
+            _placed(row, rng, exact=exact, timed=exact or rng.random() < 0.3)
+            draw, kind = rng.random(), "other"
+            for name, share in REPEAT_SHARES.items():
+                if draw < share:
+                    kind = name
+                    break
+                draw -= share
+            if kind == "close" and not (exact and row["occurred_at"]):
+                kind = "place"
+            if kind == "other":
+                other = _row(number, rng, external_source=SECOND_SOURCE)
+                _placed(other, rng, exact=rng.random() < 0.4, timed=rng.random() < 0.4)
+            else:
+                other = _repeat(row, kind, number, rng)
+            letter = next(letter for letter, name in KINDS.items() if name == kind)
+            other["external_id"] = f"{letter}{number:08d}"
+            if kind != "key":  # its own article, not the first's
+                other["sources"] = str(other["sources"]).replace("/synthetic/", "/second/")
+            writers[0].writerow(row)
+            seconds.append(other)
+        writers[1].writerows(sorted(seconds, key=lambda other: str(other["occurred_on"])))

@@ -10,11 +10,15 @@ Every number is set against a reference measured in the same run on the same mac
 - verifying 10,000 submitted incidents through the review service against one bare
   `UPDATE` plus one `INSERT ... SELECT` of their history rows (`bench/review.py`);
 - linking second reports to events: precision and recall of automatic links on real
-  events of ../shared/data, no database (`bench/linking.py`).
+  events of ../shared/data, no database (`bench/linking.py`);
+- linking's cost: a second source's file ingested over a first source's reports of the
+  same days and oblasts, against the same ingestion with the matching taken out
+  (`bench/linking_cost.py`).
 
 It works in its own database (`impact_bench` on the server of DATABASE_URL, or the one
 `--database` names, dropped and created afresh), never in the application's. Results go to
-bench/results/<date>.md. `--only review` measures the review part alone (a minute).
+bench/results/<date>.md. `--only review` measures the review part alone (a minute),
+`--only linking` linking's cost alone (`--profile` adds where its time goes).
 """
 
 from __future__ import annotations
@@ -112,8 +116,13 @@ DATA_TABLES = (
     "incidents_source",
     "incidents_damagedasset",
     "incidents_servicedisruption",
+    "incidents_matchcandidate",
+    "incidents_distinctreports",
     "incidents_incident",
+    "incidents_event",
+    "incidents_tombstone",
     "incidents_historicalincident",
+    "incidents_historicalevent",
     "incidents_historicalsource",
     "incidents_historicaldamagedasset",
     "incidents_historicalservicedisruption",
@@ -503,8 +512,11 @@ def bench_api(environment: dict[str, str], seconds: int) -> dict[str, Any]:
 # -- report --------------------------------------------------------------------------------------
 
 
-def report(ingestion: dict, memory: dict, dashboards: list[dict], api: dict, review: dict) -> str:
+def report(
+    ingestion: dict, memory: dict, dashboards: list[dict], api: dict, review: dict, linking: dict
+) -> str:
     from bench.linking import report_section
+    from bench.linking_cost import linking_cost_line, report_linking_cost
     from bench.review import report_review, review_ratio
 
     rows_per_second = ingestion["rows"] / ingestion["first_seconds"]
@@ -582,6 +594,7 @@ def report(ingestion: dict, memory: dict, dashboards: list[dict], api: dict, rev
     ]
     smallest, largest = dashboards[0], dashboards[-1]
     lines += ["", *report_review(review)]
+    lines += report_linking_cost(linking)
     lines += report_section()
     lines += [
         "```",
@@ -590,6 +603,7 @@ def report(ingestion: dict, memory: dict, dashboards: list[dict], api: dict, rev
         "dashboard_growth="
         f"{largest['overview_cold_seconds'] / smallest['overview_cold_seconds']:.3f}",
         review_ratio(review),
+        linking_cost_line(linking),
         "```",
         "",
     ]
@@ -611,6 +625,21 @@ def only_review(folder: Path) -> str:
     return "\n".join(lines)
 
 
+def only_linking(folder: Path, *, profile: bool) -> str:
+    """Linking's cost alone."""
+    from bench.linking_cost import bench_linking_cost, linking_cost_line, report_linking_cost
+
+    print(f"linking's cost: {INGEST_SIZE:,} rows of a second source ...", flush=True)
+    cost = bench_linking_cost(folder, INGEST_SIZE, profile=profile)
+    if profile:
+        print(cost["profile"], file=sys.stderr)
+    date = dt.datetime.now(dt.UTC).date().isoformat()
+    lines = [f"# Benchmark {date}, linking's cost", "", f"Machine: {os.cpu_count()} cores; "]
+    lines[-1] += "PostgreSQL on 127.0.0.1."
+    lines += ["", *report_linking_cost(cost), "```", linking_cost_line(cost), "```", ""]
+    return "\n".join(lines)
+
+
 def main() -> None:
     global SIZES, INGEST_SIZE, BENCH_DATABASE
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -620,7 +649,10 @@ def main() -> None:
         default=",".join(str(size) for size in SIZES),
         help="three incident counts, smallest first (default 10000,100000,1000000)",
     )
-    parser.add_argument("--only", choices=["review"], help="measure only this part")
+    parser.add_argument("--only", choices=["review", "linking"], help="measure only this part")
+    parser.add_argument(
+        "--profile", action="store_true", help="profile the run with linking (to stderr)"
+    )
     parser.add_argument(
         "--database", default=BENCH_DATABASE, help="the database to work in (dropped first)"
     )
@@ -645,15 +677,20 @@ def main() -> None:
     from django.core.management import call_command
 
     from bench.generate import write_incidents
+    from bench.linking_cost import bench_linking_cost
     from bench.review import REVIEW_SIZE, bench_review
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
-    if arguments.only == "review":
+    if arguments.only:
         with tempfile.TemporaryDirectory(prefix="impact-bench-") as folder:
-            text = only_review(Path(folder))
+            if arguments.only == "review":
+                text = only_review(Path(folder))
+            else:
+                text = only_linking(Path(folder), profile=arguments.profile)
         RESULTS.mkdir(parents=True, exist_ok=True)
-        (RESULTS / f"{dt.datetime.now(dt.UTC).date().isoformat()}-review.md").write_text(text)
+        date = dt.datetime.now(dt.UTC).date().isoformat()
+        (RESULTS / f"{date}-{arguments.only}.md").write_text(text)
         print(text)
         return
     with tempfile.TemporaryDirectory(prefix="impact-bench-") as folder:
@@ -667,6 +704,10 @@ def main() -> None:
         dashboards[middle] = bench_dashboards(middle)
         print(f"review: {REVIEW_SIZE:,} submitted incidents verified ...", flush=True)
         review = bench_review(work)
+        print(f"linking's cost: {middle:,} rows of a second source, twice ...", flush=True)
+        linking = bench_linking_cost(work, middle, profile=arguments.profile)
+        if arguments.profile:
+            print(linking["profile"], file=sys.stderr)
         empty_data()
         ingest(write_incidents(work / "incidents-small.csv", small))
         add_outages()
@@ -681,7 +722,7 @@ def main() -> None:
         dashboards[large] = bench_dashboards(large)
         print(f"API at {large:,} ...", flush=True)
         api = bench_api(environment, arguments.api_seconds)
-    text = report(ingestion, memory, [dashboards[size] for size in SIZES], api, review)
+    text = report(ingestion, memory, [dashboards[size] for size in SIZES], api, review, linking)
     text += f"\nTotal benchmark time: {(time.perf_counter() - started) / 60:.1f} minutes.\n"
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{dt.datetime.now(dt.UTC).date().isoformat()}.md").write_text(text)

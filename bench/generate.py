@@ -57,7 +57,9 @@ def _row(
         "name": "Synthetic regional administration",
         "kind": "official",
         "title": f"Report {number}",
-        "url": f"https://example.org/synthetic/{number}",
+        # Each source cites its own articles: two sources' rows of one number are not
+        # reports of one attack (the matching links reports citing one article).
+        "url": f"https://example.org/{external_source}/{number}",
         "published_on": None,
     }
     return {
@@ -219,8 +221,6 @@ def write_two_sources(first: Path, second: Path, count: int, *, seed: int = 2024
                 other = _repeat(row, kind, number, rng)
             letter = next(letter for letter, name in KINDS.items() if name == kind)
             other["external_id"] = f"{letter}{number:08d}"
-            if kind != "key":  # its own article, not the first's
-                other["sources"] = str(other["sources"]).replace("/synthetic/", "/second/")
             writers[0].writerow(row)
             seconds.append(other)
         writers[1].writerows(sorted(seconds, key=lambda other: str(other["occurred_on"])))

@@ -28,13 +28,12 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from django.utils.translation import get_language, gettext, gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from incidents.events.names import same_settlement
 
@@ -49,15 +48,43 @@ FIGURES_BONUS = 0.03
 WEIGHT_WHEN, WEIGHT_WHERE, WEIGHT_WHAT = 0.35, 0.45, 0.20
 
 
-def _(message: str) -> str:
-    """``gettext``, remembered per language: a batch scores hundreds of thousands of pairs,
-    three to five reasons each, and each gettext call walks the catalogues anew."""
-    return _translated(get_language(), message)
+class Reason:
+    """One reason for a score, translated only when shown (``str``): a batch scores
+    hundreds of thousands of pairs, three to five reasons each, and keeps the reasons of
+    the few candidates worth a look. Compares equal to its text."""
+
+    __slots__ = ("message", "params")
+
+    def __init__(self, message: str, params: dict[str, object] | None = None) -> None:
+        self.message = message
+        self.params = params
+
+    def __mod__(self, params: dict[str, object]) -> Reason:
+        return Reason(self.message, params)
+
+    def __str__(self) -> str:
+        text = gettext(self.message)
+        if self.params is None:
+            return text
+        return text % {
+            name: str(value) if isinstance(value, Reason) else value
+            for name, value in self.params.items()
+        }
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Reason | str):
+            return str(self) == str(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+    def __repr__(self) -> str:
+        return repr(str(self))
 
 
-@functools.lru_cache(maxsize=256)
-def _translated(language: str | None, message: str) -> str:
-    return gettext(message)
+# The name makemessages looks for: every reason's text is in the catalogue.
+_ = Reason
 
 
 # How far apart two points may be and still be one place, by the coarser precision (km);
@@ -100,7 +127,7 @@ class Sighting:
 @dataclass(frozen=True)
 class Likeness:
     score: float  # 0..1
-    reasons: tuple[str, ...]
+    reasons: tuple[Reason, ...]
     certain: bool = False  # a shared external key: the same record of the same source
 
 
@@ -165,20 +192,28 @@ def distance_km(first: Sighting, second: Sighting) -> float | None:
     return 2 * 6371.0088 * math.asin(math.sqrt(min(1.0, half)))
 
 
+_PRECISION_RANK = {precision: rank for rank, precision in enumerate(_PRECISION_ORDER)}
+
+
 def coarser(first: str, second: str) -> str:
-    order = {precision: rank for rank, precision in enumerate(_PRECISION_ORDER)}
-    return max(first, second, key=lambda precision: order.get(precision, len(order)))
+    unknown = len(_PRECISION_RANK)
+    if _PRECISION_RANK.get(first, unknown) >= _PRECISION_RANK.get(second, unknown):
+        return first
+    return second
 
 
 def likeness(report: Sighting, other: Sighting) -> Likeness | None:
     """How alike two sightings are; None when they cannot be the same event."""
     if report.external_keys & other.external_keys:
         return Likeness(1.0, (_("the same record of the same source"),), certain=True)
-    when = _when(report, other)
+    # Place first: most pairs of a busy oblast are too far apart to be one attack.
     where = _where(report, other)
-    what = _what(report.incident_type, other.incident_type)
-    if when is None or where is None:
+    if where is None:
         return None
+    when = _when(report, other)
+    if when is None:
+        return None
+    what = _what(report.incident_type, other.incident_type)
     score = WEIGHT_WHEN * when[0] + WEIGHT_WHERE * where[0] + WEIGHT_WHAT * what[0]
     reasons = [*when[1], *where[1], *what[1]]
     figures = _figures(report, other)
@@ -221,7 +256,7 @@ def verdict(
 
 # -- the three kinds of evidence: (value 0..1, reasons), or None for a blocker ----------------
 
-Evidence = tuple[float, tuple[str, ...]]
+Evidence = tuple[float, tuple[Reason, ...]]
 
 
 def _when(report: Sighting, other: Sighting) -> Evidence | None:
@@ -258,7 +293,7 @@ def _where(report: Sighting, other: Sighting) -> Evidence | None:
     precision = coarser(report.location_precision, other.location_precision)
     tolerance = TOLERANCE_KM.get(precision)
     kilometres = distance_km(report, other)
-    reasons: list[str] = []
+    reasons: list[Reason] = []
     value = PLACE_WEIGHT.get(precision, PLACE_WEIGHT["unknown"])
     if kilometres is not None:
         if tolerance is not None and kilometres > tolerance:
@@ -308,15 +343,15 @@ def _what(first: str, second: str) -> Evidence:
         value = 0.75
     else:
         value = 0.3
-    labels = {
-        "first": _(TYPE_LABELS[first]) if first in TYPE_LABELS else first,
-        "second": _(TYPE_LABELS[second]) if second in TYPE_LABELS else second,
+    labels: dict[str, object] = {
+        "first": Reason(TYPE_LABELS[first]) if first in TYPE_LABELS else first,
+        "second": Reason(TYPE_LABELS[second]) if second in TYPE_LABELS else second,
     }
     return value, (_("type differs: %(first)s vs %(second)s") % labels,)
 
 
-def _figures(report: Sighting, other: Sighting) -> str:
+def _figures(report: Sighting, other: Sighting) -> Reason | None:
     same = (report.killed, report.injured) == (other.killed, other.injured)
     if same and report.killed + report.injured > 0:
         return _("same casualty figures")
-    return ""
+    return None

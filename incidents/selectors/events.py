@@ -38,9 +38,12 @@ SIGHTING_FIELDS = (
 def source_keys(incident_ids: Iterable[int]) -> dict[int, set[tuple[str, str]]]:
     """The publications each report cites, as keys another report citing the same one
     shares: two reports of one article are reports of one attack."""
+    return _cited_by(Source.objects.filter(incident_id__in=list(incident_ids)))
+
+
+def _cited_by(sources: QuerySet[Source]) -> dict[int, set[tuple[str, str]]]:
     keys: dict[int, set[tuple[str, str]]] = {}
-    urls = Source.objects.filter(incident_id__in=list(incident_ids)).exclude(url="")
-    for incident_id, url in urls.values_list("incident_id", "url"):
+    for incident_id, url in sources.exclude(url="").values_list("incident_id", "url"):
         keys.setdefault(incident_id, set()).add(("url", normalised_url(url)))
     return keys
 
@@ -96,8 +99,13 @@ def candidate_reports(reports: Sequence[Report], *, of_batch: bool = False) -> l
     regions = [report.sighting.region_id for report in reports]
     if None not in regions:
         stored = stored.filter(region_id__in={region for region in regions if region})
-    rows = list(stored.values(*SIGHTING_FIELDS))
-    cited = source_keys(row["id"] for row in rows)
+    # Plain tuples: a batch reads tens of thousands of stored reports.
+    rows = [
+        dict(zip(SIGHTING_FIELDS, values, strict=True))
+        for values in stored.values_list(*SIGHTING_FIELDS)
+    ]
+    # The cited articles by a join, not a list of every id read.
+    cited = _cited_by(Source.objects.filter(incident__in=stored))
     return [report_of(row, cited.get(row["id"], ())) for row in rows]
 
 

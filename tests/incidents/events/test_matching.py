@@ -307,3 +307,14 @@ def test_the_days_searched_stay_within_the_calendar(precision, day):
     # Held at the calendar's edge, and widened everywhere else.
     assert (first == day) == (day == dt.date.min)
     assert (last == day) == (day == dt.date.max)
+
+
+def test_reasons_are_translated_when_shown_in_the_language_then_active():
+    from django.utils import translation
+
+    found = likeness(KHARKIV, replace(KHARKIV, incident_type="drone_strike"))
+    with translation.override("uk"):
+        shown = [str(reason) for reason in found.reasons]
+    assert "той самий день" in shown
+    assert shown[-1] == "різний тип: Ракетний удар і Удар БпЛА"
+    assert found.reasons[-1] == "type differs: Missile strike vs Drone strike"

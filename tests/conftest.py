@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import kombu.pools
 import pytest
@@ -61,6 +61,29 @@ def celery_through(broker_url: str) -> Iterator[Celery]:
     finally:
         app.conf.update(saved)
         reset_pools()
+
+
+# Redis has databases 0 to 15 unless configured otherwise.
+REDIS_DATABASES = 16
+
+
+def redis_test_url() -> str:
+    """A Redis database that this test process may fill and empty as it likes.
+
+    It is the database of CELERY_BROKER_URL (15 when that is not a redis:// URL). Under
+    pytest-xdist, worker gwN takes the N-th database after it instead (or before it, when
+    the numbers run out), so that parallel processes never empty each other's queues.
+    """
+    base = os.environ.get("CELERY_BROKER_URL", "")
+    if not base.startswith("redis://"):
+        base = "redis://127.0.0.1:6379/15"
+    parts = urlsplit(base)
+    first = int(parts.path.strip("/") or 0)
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    number = first + worker if first + worker < REDIS_DATABASES else first - worker
+    if number < 0:
+        pytest.fail(f"no Redis database is left for test process {worker}: use fewer")
+    return parts._replace(path=f"/{number}").geturl()
 
 
 def skip_or_fail(reason: str) -> None:

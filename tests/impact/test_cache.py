@@ -7,10 +7,10 @@ import redis
 from django.core.cache import caches
 from django.test import override_settings
 
-from tests.conftest import skip_or_fail
+from tests.conftest import redis_test_url, skip_or_fail
 from tests.impact.test_settings import run_manage
 
-REDIS_URL = "redis://127.0.0.1:6379/12"
+REDIS_URL = redis_test_url()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import uuid
 
@@ -12,7 +11,7 @@ from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 
 from impact.celery import app
-from tests.conftest import celery_through, skip_or_fail
+from tests.conftest import celery_through, redis_test_url, skip_or_fail
 
 received: dict[str, threading.Event] = {}
 
@@ -25,9 +24,7 @@ def mark_received(token: str) -> str:
 
 @pytest.fixture
 def redis_url() -> str:
-    url = os.environ.get("CELERY_BROKER_URL", "")
-    if not url.startswith("redis://"):
-        url = "redis://127.0.0.1:6379/15"
+    url = redis_test_url()
     try:
         redis.Redis.from_url(url, socket_connect_timeout=1).ping()
     except redis.exceptions.ConnectionError:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import skip_or_fail
+from tests.conftest import redis_test_url, skip_or_fail
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker" / "compose.yaml"
@@ -133,11 +133,11 @@ def test_readyz_is_degraded_when_the_broker_is_unreachable_and_says_nothing_more
 def test_readyz_reaches_redis_when_it_runs(client, settings):
     import redis
 
-    url = "redis://127.0.0.1:6379/15"
+    url = redis_test_url()
     try:
         redis.Redis.from_url(url, socket_connect_timeout=1).ping()
     except redis.RedisError:
-        skip_or_fail("Redis is not running on 127.0.0.1:6379")
+        skip_or_fail(f"Redis is not reachable at {url}")
     settings.CELERY_BROKER_URL = url
     assert client.get("/readyz").json()["broker"] == "ok"
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from incidents import services
 from incidents.models import Incident
-from tests.conftest import skip_or_fail
+from tests.conftest import redis_test_url, skip_or_fail
 from tests.factories import (
     DamagedAssetFactory,
     GrainDisruptionFactory,
@@ -265,7 +265,7 @@ def test_throttles_count_in_redis_in_one_round_trip(anonymous, clock, rates, set
         raise AssertionError("the counter takes Django's incr and add round trips")
 
     monkeypatch.setattr(RedisCache, "incr", refuse)
-    redis_url = "redis://127.0.0.1:6379/12"
+    redis_url = redis_test_url()
     try:
         redis.Redis.from_url(redis_url, socket_connect_timeout=1).ping()
     except redis.exceptions.ConnectionError:

@@ -21,11 +21,11 @@ from django.db import connection
 from incidents.ingestion import services
 from incidents.models import Incident, IngestionRun
 from incidents.tasks import ingestion_run_execute_task
-from tests.conftest import celery_through, skip_or_fail
+from tests.conftest import celery_through, redis_test_url, skip_or_fail
 from tests.incidents.ingestion.acled_rows import write_acled_csv
 
 ROOT = Path(__file__).resolve().parents[3]
-REDIS_URL = "redis://127.0.0.1:6379/14"
+REDIS_URL = redis_test_url()
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -39,7 +39,7 @@ def broker() -> Iterator[str]:
         skip_or_fail(f"Redis is not reachable at {REDIS_URL}")
     if connection.vendor != "postgresql":
         skip_or_fail("a worker process needs PostgreSQL to share the test database")
-    # Database 14 of the local Redis belongs to these tests: start from an empty queue.
+    # This Redis database belongs to this test process: start from an empty queue.
     client.flushdb()
     with celery_through(REDIS_URL):
         yield REDIS_URL

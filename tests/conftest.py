@@ -13,7 +13,7 @@ import kombu.pools
 import pytest
 from celery import Celery
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections
 from django.test.testcases import QuietWSGIRequestHandler
 from pytest_django import DjangoDbBlocker
 
@@ -166,6 +166,66 @@ def process_database_url(request: pytest.FixtureRequest, django_db_setup: None) 
 def _ci_uses_real_services(django_db_setup: None) -> None:
     if IN_CI and connection.vendor != "postgresql":
         pytest.exit("CI=true but the tests are not running on PostgreSQL (set DATABASE_URL)", 3)
+
+
+DATABASE_BLOCKER = pytest.StashKey[DjangoDbBlocker]()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _database_blocker_for_hooks(
+    request: pytest.FixtureRequest, django_db_blocker: DjangoDbBlocker
+) -> None:
+    request.config.stash[DATABASE_BLOCKER] = django_db_blocker
+
+
+def empties_the_tables(item: pytest.Item) -> bool:
+    """Whether pytest-django runs the test as a TransactionTestCase, which ends by emptying
+    every table (the same test as pytest-django's own ordering)."""
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (
+        marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")
+    ):
+        return True
+    fixtures = getattr(item, "fixturenames", ())
+    return "transactional_db" in fixtures or "live_server" in fixtures
+
+
+def reloads_the_migrated_rows(item: pytest.Item) -> bool:
+    """Whether the test asks for ``serialized_rollback``: then the tables are left empty
+    after it (with it, no post_migrate handler writes content types back)."""
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("serialized_rollback"):
+        return True
+    return "django_db_serialized_rollback" in getattr(item, "fixturenames", ())
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """After transactional tests, the rows the migrations wrote (regions, ports, the
+    content types) are loaded back before the next test that does not load them itself.
+
+    A transactional test ends by emptying every table. One process running the whole suite
+    runs them after all the other database tests (pytest-django orders them so), but with
+    the suite spread over processes one file at a time (pytest-xdist), a process may go on
+    to another file's tests after them. The rows come from the same copy that a
+    ``serialized_rollback`` test loads at its start; every transactional test here asks
+    for it.
+    """
+    result = yield
+    if (
+        nextitem is not None
+        and empties_the_tables(item)
+        and reloads_the_migrated_rows(item)
+        and not empties_the_tables(nextitem)
+    ):
+        blocker = item.config.stash.get(DATABASE_BLOCKER, None)
+        if blocker is not None:
+            with blocker.unblock():
+                for each in connections.all():
+                    rows = getattr(each, "_test_serialized_contents", None)
+                    if rows:
+                        each.creation.deserialize_db_from_string(rows)
+    return result
 
 
 def make_organisation() -> Organisation:

@@ -228,6 +228,28 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     return result
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """In a parallel run, the files go out in this order, each whole to one process: those
+    with slow tests first, then the others, largest first. A slow file started last would
+    keep one process working long after the others have run out of files.
+
+    Every process collects the same list and orders it the same way, as pytest-xdist
+    requires. A serial run keeps pytest-django's order.
+    """
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return
+    by_file: dict[Path, list[pytest.Item]] = {}
+    for item in items:
+        by_file.setdefault(item.path, []).append(item)
+
+    def first_out(path: Path) -> tuple[bool, int]:
+        tests = by_file[path]
+        return not any(test.get_closest_marker("slow") for test in tests), -len(tests)
+
+    items[:] = [item for path in sorted(by_file, key=first_out) for item in by_file[path]]
+
+
 def make_organisation() -> Organisation:
     return OrganisationFactory(name="Lviv Relief", slug="lviv-relief", acronym="LR")
 

@@ -24,7 +24,7 @@ ARTIFACTS = Path(
     )
 )
 
-pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 @pytest.fixture

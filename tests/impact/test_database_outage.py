@@ -23,6 +23,8 @@ from django.test import Client
 from tests.impact.own_servers import PostgresCluster, free_port, wait_for_port
 from tests.impact.test_settings import ROOT, run_manage
 
+pytestmark = pytest.mark.slow
+
 
 @dataclass
 class Answer:

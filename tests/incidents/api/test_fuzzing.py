@@ -27,7 +27,7 @@ from tests.factories import (
     SourceFactory,
 )
 
-pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 # A valid request may still be refused with a 400 for what an OpenAPI 3.0 schema cannot
 # state: a region code that does not exist, a cursor the server never issued, a date after

@@ -27,7 +27,11 @@ from tests.incidents.ingestion.acled_rows import write_acled_csv
 ROOT = Path(__file__).resolve().parents[3]
 REDIS_URL = redis_test_url()
 
-pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.redis,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 @pytest.fixture

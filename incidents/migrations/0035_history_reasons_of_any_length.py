@@ -4,60 +4,59 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('incidents', '0034_event_roles'),
+        ("incidents", "0034_event_roles"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalattackwave',
-            name='history_change_reason',
+            model_name="historicalattackwave",
+            name="history_change_reason",
             field=models.TextField(null=True),
         ),
         migrations.AlterField(
-            model_name='historicalattackwaveweapon',
-            name='history_change_reason',
+            model_name="historicalattackwaveweapon",
+            name="history_change_reason",
             field=models.TextField(null=True),
         ),
         migrations.AlterField(
-            model_name='historicaldamagedasset',
-            name='history_change_reason',
+            model_name="historicaldamagedasset",
+            name="history_change_reason",
             field=models.TextField(null=True),
         ),
         migrations.AlterField(
-            model_name='historicalevent',
-            name='history_change_reason',
+            model_name="historicalevent",
+            name="history_change_reason",
             field=models.TextField(null=True),
         ),
         migrations.AlterField(
-            model_name='historicalgraindisruption',
-            name='history_change_reason',
+            model_name="historicalgraindisruption",
+            name="history_change_reason",
             field=models.TextField(null=True),
         ),
         migrations.AlterField(
-            model_name='historicalgrainshipment',
-            name='history_change_reason',
+            model_name="historicalgrainshipment",
+            name="history_change_reason",
             field=models.TextField(null=True),
         ),
         migrations.AlterField(
-            model_name='historicalincident',
-            name='history_change_reason',
+            model_name="historicalincident",
+            name="history_change_reason",
             field=models.TextField(null=True),
         ),
         migrations.AlterField(
-            model_name='historicalneedsbaseline',
-            name='history_change_reason',
+            model_name="historicalneedsbaseline",
+            name="history_change_reason",
             field=models.TextField(null=True),
         ),
         migrations.AlterField(
-            model_name='historicalservicedisruption',
-            name='history_change_reason',
+            model_name="historicalservicedisruption",
+            name="history_change_reason",
             field=models.TextField(null=True),
         ),
         migrations.AlterField(
-            model_name='historicalsource',
-            name='history_change_reason',
+            model_name="historicalsource",
+            name="history_change_reason",
             field=models.TextField(null=True),
         ),
     ]

@@ -20,6 +20,7 @@ from incidents.events.matching import (
     Verdict,
     candidate_days,
     likeness,
+    span,
     verdict,
 )
 
@@ -61,8 +62,12 @@ class Pool:
         if report.id is None:
             return
         if report.id not in self.reports:
-            key = (report.sighting.region_id, report.sighting.occurred_on)
-            self._by_day.setdefault(key, []).append(report.id)
+            # Under every day its date can stand for: a report dated to the week or month
+            # is a candidate for the reports of each of its days.
+            first, last = span(report.sighting)
+            for offset in range((last - first).days + 1):
+                key = (report.sighting.region_id, first + dt.timedelta(days=offset))
+                self._by_day.setdefault(key, []).append(report.id)
             self._regions.add(report.sighting.region_id)
         self.reports[report.id] = report
 
@@ -78,13 +83,14 @@ class Pool:
         first, last = candidate_days(report.sighting)
         regions = {report.sighting.region_id} if report.sighting.region_id else self._regions
         days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
-        return [
-            self.reports[pk]
+        found = dict.fromkeys(
+            pk
             for day in days
             for region in regions
             for pk in self._by_day.get((region, day), [])
             if pk in self.reports
-        ]
+        )
+        return [self.reports[pk] for pk in found]
 
     def drop(self, report_id: int) -> None:
         """A report no longer anyone's candidate (it waits in the queue itself)."""

@@ -3,6 +3,7 @@ the possible-duplicates queue."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -12,6 +13,9 @@ from incidents.events.choice import COUNTED
 from incidents.events.deciding import Report
 from incidents.events.matching import Sighting, candidate_days
 from incidents.models import DistinctReports, Incident, Source, VerificationStatus
+
+LOOSE_PRECISIONS = ("week", "month")
+LOOSE_REACH = dt.timedelta(days=32)  # the farthest a month-dated report's span reaches
 
 # What the matching reads of a report.
 SIGHTING_FIELDS = (
@@ -88,9 +92,15 @@ def candidate_reports(reports: Sequence[Report], *, of_batch: bool = False) -> l
         return []
     spans = [candidate_days(report.sighting) for report in reports]
     first, last = min(span[0] for span in spans), max(span[1] for span in spans)
+    # A stored report dated only to its week or month may stand for these days although
+    # its own date lies up to a month away (``span``).
+    loose = Q(
+        date_precision__in=LOOSE_PRECISIONS,
+        occurred_on__gte=first - LOOSE_REACH,
+        occurred_on__lte=last + LOOSE_REACH,
+    )
     stored = Incident.objects.filter(
-        occurred_on__gte=first,
-        occurred_on__lte=last,
+        Q(occurred_on__gte=first, occurred_on__lte=last) | loose,
         status__in=COUNTED,
         awaiting_match_since__isnull=True,
     )

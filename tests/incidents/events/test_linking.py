@@ -350,3 +350,27 @@ def test_verifying_feed_rows_in_bulk_that_ingestion_linked_counts_each_event_onc
     assert Incident.objects.get(external_id="UKR1").event_id == staff.event_id
     assert counted_incidents() == 2
     assert_in_step()
+
+
+def test_a_report_dated_only_to_its_month_is_a_candidate_for_each_of_its_days():
+    monthly = lviv_report(
+        verified=True,
+        occurred_on=dt.date(2023, 8, 1),
+        occurred_at=None,
+        date_precision="month",
+        location_precision="settlement",
+        external_source="acled",
+        external_id="UKR-MONTH",
+    )
+    later = lviv_report(
+        status="draft",
+        occurred_on=dt.date(2023, 8, 24),
+        occurred_at=None,
+        location_precision="settlement",
+        latitude=None,
+        longitude=None,
+    )
+    record_submit(record=later, by=UserFactory(organisation=later.organisation, role="Reporter"))
+    candidate = MatchCandidate.objects.get(report=later)
+    assert candidate.candidate_id == monthly.pk
+    assert "dated only to the month" in candidate.reasons

@@ -146,12 +146,12 @@ def span(sighting: Sighting) -> tuple[dt.date, dt.date]:
     """
     day = sighting.occurred_on
     if sighting.date_precision == "week":
-        monday = _shift(day, -day.weekday())
-        return min(monday, _shift(day, -3)), max(_shift(monday, 6), _shift(day, 3))
+        monday = shift_day(day, -day.weekday())
+        return min(monday, shift_day(day, -3)), max(shift_day(monday, 6), shift_day(day, 3))
     if sighting.date_precision == "month":
         first = day.replace(day=1)
         last = _month_end(first)
-        return min(first, _shift(day, -15)), max(last, _shift(day, 15))
+        return min(first, shift_day(day, -15)), max(last, shift_day(day, 15))
     return day, day
 
 
@@ -159,10 +159,10 @@ def candidate_days(report: Sighting) -> tuple[dt.date, dt.date]:
     """First and last `occurred_on` to search, inclusive: the report's span and a day either
     side, for night attacks dated by one source before midnight and by another after."""
     first, last = span(report)
-    return _shift(first, -1), _shift(last, 1)
+    return shift_day(first, -1), shift_day(last, 1)
 
 
-def _shift(day: dt.date, days: int) -> dt.date:
+def shift_day(day: dt.date, days: int) -> dt.date:
     """``day`` moved by ``days``, held within the calendar (a record may be dated on its
     first or last day)."""
     return dt.date.fromordinal(

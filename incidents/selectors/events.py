@@ -3,7 +3,6 @@ the possible-duplicates queue."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -11,11 +10,11 @@ from django.db.models import Q, QuerySet
 
 from incidents.events.choice import COUNTED
 from incidents.events.deciding import Report
-from incidents.events.matching import Sighting, candidate_days
+from incidents.events.matching import Sighting, candidate_days, shift_day
 from incidents.models import DistinctReports, Incident, Source, VerificationStatus
 
 LOOSE_PRECISIONS = ("week", "month")
-LOOSE_REACH = dt.timedelta(days=32)  # the farthest a month-dated report's span reaches
+LOOSE_REACH_DAYS = 32  # the farthest a month-dated report's span reaches
 
 # What the matching reads of a report.
 SIGHTING_FIELDS = (
@@ -96,8 +95,8 @@ def candidate_reports(reports: Sequence[Report], *, of_batch: bool = False) -> l
     # its own date lies up to a month away (``span``).
     loose = Q(
         date_precision__in=LOOSE_PRECISIONS,
-        occurred_on__gte=first - LOOSE_REACH,
-        occurred_on__lte=last + LOOSE_REACH,
+        occurred_on__gte=shift_day(first, -LOOSE_REACH_DAYS),
+        occurred_on__lte=shift_day(last, LOOSE_REACH_DAYS),
     )
     stored = Incident.objects.filter(
         Q(occurred_on__gte=first, occurred_on__lte=last) | loose,

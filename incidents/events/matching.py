@@ -195,6 +195,19 @@ def distance_km(first: Sighting, second: Sighting) -> float | None:
 _PRECISION_RANK = {precision: rank for rank, precision in enumerate(_PRECISION_ORDER)}
 
 
+# The length of a degree along a meridian: two points are at least this far apart per degree
+# of latitude between them (a little less than the mean radius gives, to stay on the safe side).
+KM_PER_DEGREE_LATITUDE = 111.19
+
+
+def _apart_in_latitude(first: Sighting, second: Sighting) -> float:
+    """A lower bound of the distance, in km (0 when either lacks a point)."""
+    north, south = first.latitude, second.latitude
+    if north is None or south is None or first.longitude is None or second.longitude is None:
+        return 0.0
+    return abs(north - south) * KM_PER_DEGREE_LATITUDE
+
+
 def coarser(first: str, second: str) -> str:
     unknown = len(_PRECISION_RANK)
     if _PRECISION_RANK.get(first, unknown) >= _PRECISION_RANK.get(second, unknown):
@@ -292,6 +305,8 @@ def _where(report: Sighting, other: Sighting) -> Evidence | None:
         return None
     precision = coarser(report.location_precision, other.location_precision)
     tolerance = TOLERANCE_KM.get(precision)
+    if tolerance is not None and _apart_in_latitude(report, other) > tolerance:
+        return None  # farther apart than the latitudes alone allow: no need of the distance
     kilometres = distance_km(report, other)
     reasons: list[Reason] = []
     value = PLACE_WEIGHT.get(precision, PLACE_WEIGHT["unknown"])

@@ -318,3 +318,14 @@ def test_reasons_are_translated_when_shown_in_the_language_then_active():
     assert "той самий день" in shown
     assert shown[-1] == "різний тип: Ракетний удар і Удар БпЛА"
     assert found.reasons[-1] == "type differs: Missile strike vs Drone strike"
+
+
+def test_the_latitudes_alone_rule_out_points_farther_apart_than_the_tolerance():
+    from incidents.events.matching import KM_PER_DEGREE_LATITUDE, distance_km
+
+    north = replace(KHARKIV, location_precision="exact")
+    south = replace(north, latitude=north.latitude - 3 / KM_PER_DEGREE_LATITUDE)
+    # Three kilometres due south: the bound is the distance itself, give or take rounding.
+    assert distance_km(north, south) == pytest.approx(3.0, abs=0.01)
+    assert likeness(north, south) is None  # beyond the 2 km of two exact sites
+    assert likeness(north, replace(south, location_precision="settlement")) is not None

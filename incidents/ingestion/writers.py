@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import DataError, IntegrityError, connection, transaction
 from django.db.models import Model, Q
@@ -341,6 +341,13 @@ def _child_rows(
     return _sorted_rows(dict(zip(names, values(record), strict=True)) for record in records)
 
 
+class ChangedReport(NamedTuple):
+    before: NewIncident  # what the report counted as stored
+    after: NewIncident  # what it counts as the feed now says
+    event_id: int | None
+    alone: bool  # counted with its own figures (no event, not waiting in the queue)
+
+
 def _counted(values: dict[str, Any], assets: list[dict[str, Any]]) -> NewIncident:
     """What an incident with these values and damaged assets counts in the figures."""
     return NewIncident.of(values, ((row["asset_type"], row["count"]) for row in assets))
@@ -357,13 +364,14 @@ class IncidentWriter(BatchWriter):
 
     def change_of(
         self, current: dict[str, Any], children: dict[str, list[dict]], item: _Pending
-    ) -> tuple[NewIncident, NewIncident, int | None]:
-        """What the changed incident counted in the figures, what it counts now, and its
-        event (whose published figures then change instead)."""
-        return (
+    ) -> ChangedReport:
+        """What the changed report counted in the figures, what it counts now, and
+        whether it counts alone, through its event, or not at all (waiting in the queue)."""
+        return ChangedReport(
             _counted(current, children.get("assets", [])),
             _counted({**current, **item.values}, item.children["assets"]),
-            current["event_id"] if not counted_alone(current) else None,
+            current["event_id"],
+            counted_alone(current),
         )
 
     def publishes(self, current: dict[str, Any]) -> bool:
@@ -391,7 +399,7 @@ class IncidentWriter(BatchWriter):
     def after_batch(
         self,
         created: list[tuple[int, _Pending]],
-        changes: list[tuple[NewIncident, NewIncident, int | None]],
+        changes: list[ChangedReport],
     ) -> None:
         """Bring the figures up to date: new reports that stand alone are added to them,
         and what a changed one counted before is taken out of them and what it counts now
@@ -406,14 +414,18 @@ class IncidentWriter(BatchWriter):
         )
         events = set(links.events)
         alone = []
-        for before, after, event_id in changes:
-            if event_id is None:
-                alone.append((before, after))
-            else:
-                events.add(event_id)
+        moved_from: set[tuple[int | None, Any]] = set()
+        for change in changes:
+            if change.alone:
+                alone.append((change.before, change.after))
+            elif change.event_id is not None:
+                # Its event chooses again; the day it was counted on may be left behind.
+                events.add(change.event_id)
+                moved_from.add((change.before.region_id, change.before.occurred_on))
+            # A report waiting in the duplicates queue counts nowhere, before or after.
         change_incidents(alone)
         if events:
-            refresh_day_figures(refresh_events(events))
+            refresh_day_figures(refresh_events(events) | moved_from)
 
     def key_of(self, record: IncidentRecord) -> Key:
         if self.format.ids_name_their_source:

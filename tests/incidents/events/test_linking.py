@@ -374,3 +374,37 @@ def test_a_report_dated_only_to_its_month_is_a_candidate_for_each_of_its_days():
     candidate = MatchCandidate.objects.get(report=later)
     assert candidate.candidate_id == monthly.pk
     assert "dated only to the month" in candidate.reasons
+
+
+def test_a_queued_feed_row_corrected_by_its_source_still_counts_nowhere(tmp_path: Path):
+    IncidentFactory(verified=True, killed=3, injured=19, location_precision="settlement")
+    row = impact_row("UKR1", killed="1", injured="0", location_precision="settlement")
+    payload = tmp_path / "acled.csv"
+    payload.write_bytes(impact_csv([row]))
+    ingest(payload)
+    assert Incident.objects.get(external_source="acled").awaiting_match_since is not None
+    payload.write_bytes(impact_csv([{**row, "killed": "7"}]))
+    ingest(payload)
+    assert (counted_incidents(), counted_injured()) == (1, 19)
+    assert_in_step()
+
+
+def test_a_lead_feed_row_moved_to_another_day_leaves_its_old_day(tmp_path: Path):
+    SourceReliability.objects.create(external_source="acled", grade="A")
+    staff = IncidentFactory(submitted=True, killed=3, injured=19, location_precision="settlement")
+    SourceFactory(incident=staff, url="https://example.org/news/lviv")
+    row = impact_row(
+        "UKR1",
+        location_precision="settlement",
+        occurred_on="2023-08-16",
+        sources=[{"name": "News", "url": "https://example.org/news/lviv"}],
+    )
+    payload = tmp_path / "acled.csv"
+    payload.write_bytes(impact_csv([row]))
+    ingest(payload)
+    feed = Incident.objects.get(external_source="acled")
+    assert Event.objects.get().lead_id == feed.pk
+    payload.write_bytes(impact_csv([{**row, "occurred_on": "2023-08-17"}]))
+    ingest(payload)
+    assert counted_incidents() == 1
+    assert_in_step()

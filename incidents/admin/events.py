@@ -32,6 +32,12 @@ from incidents.services.events import (
 SHOWN = 100  # waiting reports on the queue's page, the longest waiting first
 
 
+def _posted_id(request: HttpRequest, name: str) -> int:
+    """A record id posted by a decision form; 0 (no record) for anything else."""
+    value = request.POST.get(name, "")
+    return int(value) if value.isdigit() else 0
+
+
 class DecisionForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"),
@@ -65,12 +71,12 @@ def duplicates_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> Http
 
 
 def _decide(request: HttpRequest) -> HttpResponse:
-    report = get_object_or_404(Incident, pk=request.POST.get("report"))
+    report = get_object_or_404(Incident, pk=_posted_id(request, "report"))
     form = DecisionForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
         if request.POST.get("decision") == "same":
-            other = get_object_or_404(Incident, pk=request.POST.get("candidate"))
+            other = get_object_or_404(Incident, pk=_posted_id(request, "candidate"))
             report_link(report=report, to=other, by=request.user, reason=reason)
             messages.success(request, _("Linked: %(report)s") % {"report": report})
         elif request.POST.get("decision") == "different":
@@ -124,9 +130,9 @@ def decision_view(
 ) -> HttpResponse:
     """A Verifier's decision on an event's page: which report one of its figures comes
     from ("choose"), or a report taken out of it ("split")."""
-    event = get_object_or_404(Event, pk=object_id)
+    event = get_object_or_404(Event, pk=object_id if object_id.isdigit() else 0)
     if request.method == "POST":
-        report = Incident.objects.filter(pk=request.POST.get("report") or 0, event=event).first()
+        report = Incident.objects.filter(pk=_posted_id(request, "report"), event=event).first()
         reason = request.POST.get("reason", "")
         try:
             if report is None:

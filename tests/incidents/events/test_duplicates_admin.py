@@ -169,3 +169,20 @@ def test_a_reporter_has_no_decisions_on_the_event_page(client, reporter, verifie
     client.post(decide, {"decision": "split", "report": second.pk, "reason": "No"})
     second.refresh_from_db()
     assert second.event_id == event.pk
+
+
+@pytest.mark.parametrize("posted", [{"report": "x", "decision": "same"}, {"report": ""}])
+def test_odd_posts_to_the_queue_are_not_found(client, verifier, posted):
+    client.force_login(verifier)
+    assert client.post(QUEUE, posted).status_code == 404
+
+
+def test_odd_posts_on_an_event_page_change_nothing(client, verifier, waiting):
+    first, second = waiting
+    client.force_login(verifier)
+    client.post(QUEUE, {"report": second.pk, "candidate": first.pk, "decision": "same"})
+    event = Event.objects.get()
+    decide = reverse("admin:incidents_event_decide", args=[event.pk])
+    assert client.post(decide, {"report": "x", "decision": "split"}).status_code == 302
+    assert client.post("/admin/incidents/event/abc/decide/", {"report": "1"}).status_code == 404
+    assert set(event.reports.values_list("pk", flat=True)) == {first.pk, second.pk}

@@ -65,19 +65,55 @@ def lead_of(reports: Sequence[ReportFigures]) -> ReportFigures | None:
     return max(reports, key=lambda report: report.trust, default=None)
 
 
+def eligible(reports: Sequence[ReportFigures]) -> list[ReportFigures]:
+    """The reports an event's figures and spread are taken from: its published ones when it
+    has any (so that what the public reads never rests on an unreviewed report), else those
+    awaiting review, else all."""
+    for statuses in ((VerificationStatus.VERIFIED.value,), COUNTED):
+        found = [report for report in reports if report.status in statuses]
+        if found:
+            return found
+    return list(reports)
+
+
+# Each count of children, and the total it is part of.
+PARTS = (("children_killed", "killed"), ("children_injured", "injured"))
+
+
 def choose(reports: Sequence[ReportFigures], chosen_from: Mapping[str, int]) -> Chosen:
     """The event's lead, its published counts and their spread."""
     lead = lead_of(reports)
     if lead is None:
         return Chosen(None, dict.fromkeys(FIGURES, 0), {})
-    counted = [report for report in reports if report.status in COUNTED] or list(reports)
-    by_id = {report.id: report for report in counted}
-    counts = {}
-    for name in FIGURES:
-        source = by_id.get(chosen_from.get(name, lead.id), lead)
-        counts[name] = source.counts.get(name, 0)
+    taken = eligible(reports)
+    sources = _sources(taken, lead, chosen_from)
+    for part, total in PARTS:
+        # A total chosen from one report and its children from another may disagree (a
+        # report corrected after the choice): the children then follow their total.
+        if sources[part].counts.get(part, 0) > sources[total].counts.get(total, 0):
+            sources[part] = sources[total]
+    counts = {name: source.counts.get(name, 0) for name, source in sources.items()}
     spreads = {}
     for name in FIGURES:
-        values = [report.counts.get(name, 0) for report in counted]
+        values = [report.counts.get(name, 0) for report in taken]
         spreads[name] = Spread(min(values), max(values), len(values))
     return Chosen(lead.id, counts, spreads)
+
+
+def _sources(
+    taken: Sequence[ReportFigures], lead: ReportFigures, chosen_from: Mapping[str, int]
+) -> dict[str, ReportFigures]:
+    by_id = {report.id: report for report in taken}
+    return {name: by_id.get(chosen_from.get(name, lead.id), lead) for name in FIGURES}
+
+
+def children_above_totals(reports: Sequence[ReportFigures], chosen_from: Mapping[str, int]) -> bool:
+    """Whether these choices would take a count of children above its total."""
+    lead = lead_of(reports)
+    if lead is None:
+        return False
+    sources = _sources(eligible(reports), lead, chosen_from)
+    return any(
+        sources[part].counts.get(part, 0) > sources[total].counts.get(total, 0)
+        for part, total in PARTS
+    )

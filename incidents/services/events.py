@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from incidents.events.choice import COUNTED, FIGURES, choose
+from incidents.events.choice import COUNTED, FIGURES, children_above_totals, eligible
 from incidents.events.deciding import Found, Pool, Report, decide
 from incidents.events.matching import Likeness, Verdict
 from incidents.figures.events import event_reports
@@ -281,13 +281,15 @@ def event_choose_figure(
         raise ValidationError({"report": _("This report is not one of the event's reports.")})
     if not reason.strip():
         raise ValidationError({"reason": _("Say why this report's figure is published.")})
+    reports = event_reports(event.pk)
+    if report.pk not in {candidate.id for candidate in eligible(reports)}:
+        raise ValidationError(
+            {"report": _("Choose a published report: the event publishes from those alone.")}
+        )
     chosen = {key: value for key, value in event.chosen_from.items() if key != name}
     if report.pk != event.lead_id:
         chosen[name] = report.pk
-    counts = choose(event_reports(event.pk), chosen).counts
-    if counts["children_killed"] > counts["killed"] or (
-        counts["children_injured"] > counts["injured"]
-    ):
+    if children_above_totals(reports, chosen):
         raise ValidationError(
             _("The published children would then exceed the published total; choose both.")
         )

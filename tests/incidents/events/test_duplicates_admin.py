@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from incidents.models import DistinctReports, Event, Incident
-from incidents.services.review import record_submit
+from incidents.services.review import record_submit, record_verify
 from tests.factories import IncidentFactory
 
 pytestmark = pytest.mark.django_db
@@ -83,6 +83,8 @@ def test_the_event_page_lists_its_reports_and_the_spread(client, verifier, waiti
     first, second = waiting
     client.force_login(verifier)
     client.post(QUEUE, {"report": second.pk, "candidate": first.pk, "decision": "same"})
+    second.refresh_from_db()
+    record_verify(record=second, by=verifier)
     event = Event.objects.get()
     page = client.get(reverse("admin:incidents_event_change", args=[event.pk]))
     assert page.status_code == 200
@@ -140,6 +142,12 @@ def test_a_verifier_chooses_a_figure_and_takes_a_report_out_on_the_event_page(
     decide = reverse("admin:incidents_event_decide", args=[event.pk])
     assert "Take out of this event" in client.get(page).content.decode()
 
+    unpublished = {"decision": "choose", "name": "injured", "report": second.pk, "reason": "X"}
+    client.post(decide, unpublished)
+    event.refresh_from_db()
+    assert event.chosen_from == {}  # only a published report's figure is published
+    second.refresh_from_db()
+    record_verify(record=second, by=verifier)
     refused = client.post(decide, {"decision": "choose", "name": "injured", "report": second.pk})
     assert refused.status_code == 302
     event.refresh_from_db()

@@ -154,7 +154,7 @@ def decision_view(
 @admin.register(Event)
 class EventAdmin(SimpleHistoryAdmin):
     inlines = [ReportInline]
-    list_display = ["__str__", "reports", "killed", "injured", "merged_into", "updated_at"]
+    list_display = ["__str__", "lead", "reports", "killed", "injured", "merged_into", "updated_at"]
     list_select_related = ["lead__region", "merged_into"]
     search_fields = ["=public_id", "lead__settlement"]
     readonly_fields = [

@@ -1,11 +1,11 @@
-"""Every role reads events; Verifiers grade the feeds' reliability, as they curate other
-reference data. Events themselves change only through linking (no add or change)."""
+"""Verifiers and Analysts read events (Reporters see their own reports, not events that may
+gather other organisations' unpublished ones); Verifiers grade the feeds' reliability, as
+they curate other reference data. Events change only through linking (no add or change)."""
 
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
 ROLES = {
-    "Reporter": ["view_event"],
     "Verifier": [
         "view_event",
         "view_sourcereliability",

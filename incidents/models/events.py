@@ -112,9 +112,8 @@ class Event(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        if self.lead is not None:
-            return _("Event: %(lead)s") % {"lead": self.lead}
-        return _("Event %(id)s") % {"id": self.public_id}
+        # Not the lead report's own words: it may be another organisation's, unpublished.
+        return _("Event %(id)s") % {"id": str(self.public_id)[:8]}
 
 
 class MatchCandidate(models.Model):

@@ -164,19 +164,21 @@ def test_a_verifier_chooses_a_figure_and_takes_a_report_out_on_the_event_page(
     assert second.event_id is None
 
 
-def test_a_reporter_has_no_decisions_on_the_event_page(client, reporter, verifier, waiting):
+def test_a_reporter_has_no_event_pages(client, reporter, verifier, waiting):
+    """An event may gather other organisations' unpublished reports: Reporters see their
+    own reports, not events."""
     first, second = waiting
     client.force_login(verifier)
     client.post(QUEUE, {"report": second.pk, "candidate": first.pk, "decision": "same"})
     event = Event.objects.get()
     client.force_login(reporter)
-    page = client.get(reverse("admin:incidents_event_change", args=[event.pk]))
-    assert page.status_code == 200
-    assert "Take out of this event" not in page.content.decode()
+    assert client.get(reverse("admin:incidents_event_change", args=[event.pk])).status_code == 403
+    assert client.get(reverse("admin:incidents_event_changelist")).status_code == 403
     decide = reverse("admin:incidents_event_decide", args=[event.pk])
     client.post(decide, {"decision": "split", "report": second.pk, "reason": "No"})
     second.refresh_from_db()
     assert second.event_id == event.pk
+    assert str(event.lead) not in str(event)
 
 
 @pytest.mark.parametrize("posted", [{"report": "x", "decision": "same"}, {"report": ""}])

@@ -15,6 +15,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Reliability
@@ -42,6 +43,15 @@ def refresh_events(event_ids: Iterable[int | None]) -> set[DayKey]:
     ids = {pk for pk in event_ids if pk is not None}
     if not ids:
         return set()
+    with transaction.atomic():
+        return _refresh_locked(sorted(ids))
+
+
+def _refresh_locked(ids: list[int]) -> set[DayKey]:
+    # The events' rows first, in id order: two writers changing reports of one event would
+    # otherwise each choose from what the other had not committed yet, and the last write
+    # could keep a lead the other had just rejected.
+    list(Event.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
     grades = source_grades()
     members: dict[int, list[dict[str, Any]]] = {}
     keys: set[DayKey] = set()

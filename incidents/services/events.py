@@ -213,6 +213,7 @@ def _stood_alone(report: Incident) -> bool:
 
 def _merge(source: Event, *, into: Event, by: AnyUser | None, reason: str) -> Event:
     """Move every report of ``source`` to ``into``; ``source`` stays as a pointer."""
+    was_published = _published(source)
     for report in Incident.objects.filter(event=source):
         _join(report, into, by=by, reason=reason)
     source.merged_into = into
@@ -224,10 +225,15 @@ def _merge(source: Event, *, into: Event, by: AnyUser | None, reason: str) -> Ev
         record_type="event",
         public_id=source.public_id,
         reason=Tombstone.Reason.MERGED,
-        was_published=True,
+        was_published=was_published,
         merged_into=into.public_id,
     )
     return into
+
+
+def _published(event: Event) -> bool:
+    """Whether anonymous readers see the event: it has a verified report."""
+    return Incident.objects.filter(event=event, status=VerificationStatus.VERIFIED).exists()
 
 
 @transaction.atomic
@@ -263,6 +269,16 @@ def report_split(*, report: Incident, by: AnyUser, reason: str) -> None:
         event.public_id = uuid.uuid4()
         _author(event, by, reason)
         event.save(update_fields=["public_id", "updated_at"])
+        if report.status not in COUNTED:
+            # The report does not stand for an event under its id (it was rejected or
+            # returned to draft): partners' copy of the id follows the event instead.
+            Tombstone.objects.create(
+                record_type="event",
+                public_id=report.public_id,
+                reason=Tombstone.Reason.MERGED,
+                was_published=_published(event),
+                merged_into=event.public_id,
+            )
     report.event = None
     _author(report, by, reason)
     report.save(update_fields=["event", "updated_at"])

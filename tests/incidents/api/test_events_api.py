@@ -8,7 +8,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from incidents.models import Event, Tombstone
 from incidents.services.events import report_link, report_split
+from incidents.services.review import record_reject
 from tests.factories import IncidentFactory
 
 pytestmark = pytest.mark.django_db
@@ -141,3 +143,24 @@ def test_the_list_takes_a_constant_number_of_queries(
         report(verified=True)
     with django_assert_max_num_queries(6):
         assert len(rows(anonymous)) == 10
+
+
+def test_taking_out_a_rejected_report_the_event_was_published_under_points_partners_on(
+    anonymous, verifier
+):
+    first = report(verified=True)
+    second = report(verified=True, injured=20)
+    report_link(report=second, to=first, by=verifier)
+    event = Event.objects.get()
+    old_id = str(event.public_id)
+    record_reject(record=first, by=verifier, reason="Wrong town")
+    assert old_id in rows(anonymous)  # the event goes on under the first report's id
+    report_split(report=first, by=verifier, reason="Another attack")
+    event.refresh_from_db()
+    assert set(rows(anonymous)) == {str(event.public_id)}
+    stone = Tombstone.objects.filter(public_id=old_id, record_type="event").get()
+    assert (stone.reason, str(stone.merged_into), stone.was_published) == (
+        "merged",
+        str(event.public_id),
+        True,
+    )

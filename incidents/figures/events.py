@@ -21,7 +21,7 @@ from django.utils import timezone
 from accounts.models import Reliability
 from incidents.events.choice import FIGURES, ReportFigures, choose
 from incidents.ingestion.bulk import update_rows
-from incidents.models import Event, Incident, SourceReliability
+from incidents.models import Event, Incident, SourceReliability, Tombstone, VerificationStatus
 
 DayKey = tuple[int | None, dt.date]
 
@@ -59,12 +59,30 @@ def _refresh_locked(ids: list[int]) -> set[DayKey]:
         members.setdefault(row["event_id"], []).append(row)
         keys.add((row["region_id"], row["occurred_on"]))
     changed = []
+    withdrawn = []
     now = timezone.now()
     for event in Event.objects.filter(pk__in=ids):
         reports = [_figures_of(row, grades) for row in members.get(event.pk, [])]
         chosen = choose(reports, event.chosen_from)
-        values: dict[str, Any] = {"lead_id": chosen.lead_id, "ranges": chosen.ranges()}
+        published = event.merged_into_id is None and any(
+            report.status == VerificationStatus.VERIFIED for report in reports
+        )
+        values: dict[str, Any] = {
+            "lead_id": chosen.lead_id,
+            "ranges": chosen.ranges(),
+            "is_published": published,
+        }
         values.update(chosen.counts)
+        if event.is_published and not published and event.merged_into_id is None:
+            # Partners' copies must drop it (a merged event left its own tombstone).
+            withdrawn.append(
+                Tombstone(
+                    record_type="event",
+                    public_id=event.public_id,
+                    reason=Tombstone.Reason.WITHDRAWN,
+                    was_published=True,
+                )
+            )
         if any(getattr(event, name) != value for name, value in values.items()):
             # Partners copying events by ``updated_since`` must see that what the event
             # publishes changed: a bulk update leaves auto_now alone.
@@ -73,7 +91,8 @@ def _refresh_locked(ids: list[int]) -> set[DayKey]:
                 setattr(event, name, value)
             changed.append(event)
     # One statement for all (ingestion refreshes thousands of events a batch).
-    update_rows(Event, changed, ["lead", "ranges", "updated_at", *FIGURES])
+    update_rows(Event, changed, ["lead", "ranges", "is_published", "updated_at", *FIGURES])
+    Tombstone.objects.bulk_create(withdrawn)
     return keys
 
 

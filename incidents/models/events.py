@@ -85,6 +85,9 @@ class Event(TimeStampedModel):
     chosen_from = models.JSONField(_("figures chosen from"), default=dict, blank=True)
     # Per figure, the spread of the counted reports: {"killed": [min, max, reports]}.
     ranges = models.JSONField(_("ranges"), default=dict, blank=True)
+    # Whether anonymous readers see it (it has a verified report), as of the last time it
+    # chose its figures: an event that stops being public leaves a tombstone.
+    is_published = models.BooleanField(_("published"), default=False)
     merged_into = models.ForeignKey(
         "self",
         verbose_name=_("merged into"),

@@ -214,10 +214,13 @@ def _stood_alone(report: Incident) -> bool:
 def _merge(source: Event, *, into: Event, by: AnyUser | None, reason: str) -> Event:
     """Move every report of ``source`` to ``into``; ``source`` stays as a pointer."""
     was_published = _published(source)
-    for report in Incident.objects.filter(event=source):
-        _join(report, into, by=by, reason=reason)
+    # Marked merged before its reports move: as they leave it, it must not read as an
+    # event withdrawn from publication (it left the merge's own tombstone).
+    Event.objects.filter(pk=source.pk).update(merged_into=into, lead=None)
     source.merged_into = into
     source.lead = None
+    for report in Incident.objects.filter(event=source):
+        _join(report, into, by=by, reason=reason)
     merged = _("Merged into event %(id)s: %(reason)s") % {"id": into.public_id, "reason": reason}
     _author(source, by, merged)
     source.save()

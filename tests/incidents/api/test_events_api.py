@@ -164,3 +164,20 @@ def test_taking_out_a_rejected_report_the_event_was_published_under_points_partn
         str(event.public_id),
         True,
     )
+
+
+def test_an_event_that_stops_being_public_leaves_a_tombstone_under_its_id(anonymous, verifier):
+    from incidents.services.review import record_verify
+
+    stored = report(submitted=True)  # never published: the event is formed under its id
+    newer = report(submitted=True, injured=20)
+    report_link(report=newer, to=stored, by=verifier)
+    record_verify(record=newer, by=verifier)
+    event = Event.objects.get()
+    assert str(event.public_id) in rows(anonymous)
+    record_reject(record=newer, by=verifier, reason="Wrong day")
+    assert str(event.public_id) not in rows(anonymous)
+    stone = Tombstone.objects.get(public_id=event.public_id, record_type="event")
+    assert (stone.reason, stone.was_published, stone.merged_into) == ("withdrawn", True, None)
+    tombstones = anonymous.get("/api/v1/tombstones/", {"record_type": "event"}).json()
+    assert str(event.public_id) in {row["id"] for row in tombstones["results"]}

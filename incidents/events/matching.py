@@ -330,8 +330,14 @@ def _where(report: Sighting, other: Sighting) -> Evidence | None:
             _("settlements differ: %(first)s / %(second)s")
             % {"first": report.settlement, "second": other.settlement}
         )
-    elif kilometres is None and report.region_id is not None and other.region_id is not None:
-        reasons.append(_("same oblast"))
+    elif kilometres is None:
+        # Neither points nor names to compare: whatever precision the reports claim, they
+        # are known to share the oblast at most.
+        if report.region_id is not None and other.region_id is not None:
+            value = min(value, PLACE_WEIGHT["region"])
+            reasons.append(_("same oblast"))
+        else:
+            value = min(value, PLACE_WEIGHT["unknown"])
     return value, tuple(reasons)
 
 

@@ -329,3 +329,17 @@ def test_the_latitudes_alone_rule_out_points_farther_apart_than_the_tolerance():
     assert distance_km(north, south) == pytest.approx(3.0, abs=0.01)
     assert likeness(north, south) is None  # beyond the 2 km of two exact sites
     assert likeness(north, replace(south, location_precision="settlement")) is not None
+
+
+def test_reports_with_neither_points_nor_names_share_the_oblast_at_most():
+    bare = Sighting(
+        occurred_on=dt.date(2023, 8, 15),
+        region_id=7,
+        location_precision="settlement",
+        incident_type="shelling",
+    )
+    found = likeness(bare, bare)
+    assert found.score == pytest.approx(0.35 * 0.75 + 0.45 * 0.3 + 0.2 * 1.0)
+    assert found.reasons == ("same day", "same oblast", "same type")
+    unplaced = replace(bare, region_id=None)
+    assert likeness(unplaced, unplaced).score == pytest.approx(0.35 * 0.75 + 0.45 * 0.2 + 0.2)

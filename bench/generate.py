@@ -62,6 +62,9 @@ def _row(
         "url": f"https://example.org/{external_source}/{number}",
         "published_on": None,
     }
+    # At one of the region's settlements: two sources' rows meet only where they share one
+    # (rows giving the oblast alone would all be possible repeats of each other).
+    settlement, latitude, longitude = _settlement(rng.randrange(SETTLEMENTS_PER_REGION))
     return {
         "id": "",
         "external_source": external_source,
@@ -72,10 +75,10 @@ def _row(
         "region_pcode": pcode,
         "region_iso": "",
         "region_name": "",
-        "settlement": "",
-        "latitude": "",
-        "longitude": "",
-        "location_precision": "region",
+        "settlement": settlement,
+        "latitude": f"{latitude:.6f}",
+        "longitude": f"{longitude:.6f}",
+        "location_precision": "settlement",
         "incident_type": rng.choices(TYPES, TYPE_WEIGHTS)[0],
         "weapons_launched": "",
         "weapons_intercepted": "",

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 # What a report says about an incident, by model field: the API shows them to everyone
 # and takes them from its reporter, ingestion writes them from a source's records.
-INCIDENT_FACTS: tuple[str, ...] = (
+# When, where and what: what the matching compares of two reports, and what an event
+# takes from its lead report.
+WHEN_WHERE_WHAT: tuple[str, ...] = (
     "occurred_on",
     "occurred_at",
     "date_precision",
@@ -20,6 +22,9 @@ INCIDENT_FACTS: tuple[str, ...] = (
     "longitude",
     "location_precision",
     "incident_type",
+)
+INCIDENT_FACTS: tuple[str, ...] = (
+    *WHEN_WHERE_WHAT,
     "weapons_launched",
     "weapons_intercepted",
     "killed",

@@ -23,7 +23,7 @@ from incidents.admin.review import (
     ScopedHistoryAdmin,
 )
 from incidents.admin.run_filters import IngestionRunFilter, SourceFilter
-from incidents.columns import ASSET_FIELDS, DISRUPTION_FIELDS, SOURCE_FIELDS
+from incidents.columns import ASSET_FIELDS, DISRUPTION_FIELDS, SOURCE_FIELDS, WHEN_WHERE_WHAT
 from incidents.models import DamagedAsset, Incident, ServiceDisruption, Source
 from incidents.selectors.events import match_queue
 from incidents.selectors.repeats import possible_repeats
@@ -119,18 +119,8 @@ class IncidentForm(ReviewedRecordForm):
         return cleaned
 
 
-REPEAT_FIELDS = (
-    "occurred_on",
-    "occurred_at",
-    "date_precision",
-    "settlement",
-    "latitude",
-    "longitude",
-    "location_precision",
-    "incident_type",
-    "killed",
-    "injured",
-)
+# What the matching reads of a report being entered (its region apart, a model there).
+REPEAT_FIELDS = (*(name for name in WHEN_WHERE_WHAT if name != "region"), "killed", "injured")
 
 
 def _repeats_message(repeats: list[tuple[Incident, Any]]) -> str:

@@ -17,7 +17,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from incidents import selectors
-from incidents.columns import ASSET_FIELDS, INCIDENT_FACTS, SOURCE_FIELDS
+from incidents.columns import ASSET_FIELDS, INCIDENT_FACTS, SOURCE_FIELDS, WHEN_WHERE_WHAT
 from incidents.events.choice import FIGURES
 from incidents.limits import held_within_bounds, moment_within_bounds
 from incidents.models import (
@@ -118,17 +118,7 @@ class DamagedAssetSerializer(serializers.ModelSerializer):
 
 
 # What an event takes from its lead report.
-EVENT_PLACE = [
-    "occurred_on",
-    "occurred_at",
-    "date_precision",
-    "region",
-    "settlement",
-    "latitude",
-    "longitude",
-    "location_precision",
-    "incident_type",
-]
+EVENT_PLACE = list(WHEN_WHERE_WHAT)
 REVIEW_OUTPUT = ["status", "organisation", "verified_at", "updated_at"]
 
 

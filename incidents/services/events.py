@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -189,13 +190,11 @@ def _join(report: Incident, event: Event, *, by: AnyUser | None, reason: str) ->
     if _stood_alone(report) and report.public_id != event.public_id:
         # Partners may have copied the report as an event of its own: its id now
         # leads to the event it joined, as a merged event's does.
-        Tombstone.objects.create(
-            record_type="event",
-            public_id=report.public_id,
-            reason=Tombstone.Reason.MERGED,
+        _points_to(
+            event,
+            from_id=report.public_id,
             was_published=report.status == VerificationStatus.VERIFIED,
             organisation_id=report.organisation_id,
-            merged_into=event.public_id,
         )
     report.event = event
     report.awaiting_match_since = None
@@ -224,14 +223,22 @@ def _merge(source: Event, *, into: Event, by: AnyUser | None, reason: str) -> Ev
     merged = _("Merged into event %(id)s: %(reason)s") % {"id": into.public_id, "reason": reason}
     _author(source, by, merged)
     source.save()
+    _points_to(into, from_id=source.public_id, was_published=was_published)
+    return into
+
+
+def _points_to(
+    event: Event, *, from_id: Any, was_published: bool, organisation_id: int | None = None
+) -> None:
+    """A tombstone under an event id partners may hold, that points them to ``event``."""
     Tombstone.objects.create(
         record_type="event",
-        public_id=source.public_id,
+        public_id=from_id,
         reason=Tombstone.Reason.MERGED,
         was_published=was_published,
-        merged_into=into.public_id,
+        organisation_id=organisation_id,
+        merged_into=event.public_id,
     )
-    return into
 
 
 def _published(event: Event) -> bool:
@@ -275,13 +282,7 @@ def report_split(*, report: Incident, by: AnyUser, reason: str) -> None:
         if report.status not in COUNTED:
             # The report does not stand for an event under its id (it was rejected or
             # returned to draft): partners' copy of the id follows the event instead.
-            Tombstone.objects.create(
-                record_type="event",
-                public_id=report.public_id,
-                reason=Tombstone.Reason.MERGED,
-                was_published=_published(event),
-                merged_into=event.public_id,
-            )
+            _points_to(event, from_id=report.public_id, was_published=_published(event))
     report.event = None
     _author(report, by, reason)
     report.save(update_fields=["event", "updated_at"])

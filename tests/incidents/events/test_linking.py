@@ -30,6 +30,7 @@ from incidents.services.events import (
 from incidents.services.review import record_submit, record_verify
 from tests.factories import IncidentFactory, SourceFactory, UserFactory, region
 from tests.incidents.ingestion.impact_rows import impact_csv, impact_row
+from tests.incidents.ingestion.test_bulk_writes import ingest_file as ingest
 from tests.incidents.summed_figures import assert_in_step
 
 pytestmark = pytest.mark.django_db
@@ -272,15 +273,6 @@ def test_a_feed_row_citing_the_same_article_is_linked_as_it_is_ingested(tmp_path
     assert_in_step()
 
 
-def ingest(payload: Path) -> IngestionRun:
-    run = ingestion.ingestion_run_create(
-        location=str(payload), format="impact-csv", trigger="command"
-    )
-    run = ingestion.ingestion_run_execute(run_id=run.pk)
-    assert run.status == IngestionRun.Status.SUCCEEDED, run.error
-    return run
-
-
 def test_a_long_reason_is_kept_whole_in_the_history(verifier):
     first, second = vague_repeat(injured=30)
     reason = "Same block: " + "the oblast administration's list names every injured person. " * 5
@@ -308,11 +300,7 @@ def test_reports_a_batch_links_to_form_their_events_with_history(tmp_path: Path)
         )
     payload = tmp_path / "acled.csv"
     payload.write_bytes(impact_csv(rows))
-    run = ingestion.ingestion_run_create(
-        location=str(payload), format="impact-csv", trigger="command"
-    )
-    run = ingestion.ingestion_run_execute(run_id=run.pk)
-    assert run.status == IngestionRun.Status.SUCCEEDED, run.error
+    ingest(payload)
     for number, report in enumerate(staff):
         row = Incident.objects.get(external_id=f"UKR1200{number}")
         report.refresh_from_db()

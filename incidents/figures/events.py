@@ -19,8 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Reliability
+from incidents.bulk import update_rows
 from incidents.events.choice import FIGURES, ReportFigures, choose
-from incidents.ingestion.bulk import update_rows
 from incidents.models import Event, Incident, SourceReliability, Tombstone, VerificationStatus
 
 DayKey = tuple[int | None, dt.date]

@@ -13,9 +13,9 @@ from typing import Any
 
 from django.utils import timezone
 
+from incidents.bulk import copy_to_history, insert_rows, update_rows
 from incidents.events.deciding import Found, Report
 from incidents.events.matching import Verdict
-from incidents.ingestion.bulk import copy_to_history, insert_rows, update_rows
 from incidents.models import Event, Incident, MatchCandidate
 from incidents.selectors.events import normalised_url, report_of
 from incidents.services.events import candidate_rows, reports_match

@@ -26,9 +26,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Organisation, User
+from incidents.bulk import analyse_grown
 from incidents.figures.cache import figures_changed
 from incidents.ingestion import parse_process, sources
-from incidents.ingestion.bulk import analyse_grown
 from incidents.ingestion.formats import FORMATS, SHEET_OPTION, format_of, option_errors
 from incidents.ingestion.gazetteer import NameIndex, Place
 from incidents.ingestion.parsers import check_whole

@@ -17,19 +17,19 @@ from django.db import DataError, IntegrityError, connection, transaction
 from django.db.models import Model, Q
 from django.utils import timezone
 
-from incidents.columns import ASSET_FIELDS, INCIDENT_FACTS, SOURCE_FIELDS
-from incidents.figures.events import refresh_events
-from incidents.figures.hooks import figures_kept_by_caller
-from incidents.figures.incidents import NewIncident, add_new_incidents, change_incidents
-from incidents.figures.rewrites import refresh_day_figures
-from incidents.figures.sums import DAILY, ROLLUPS, SUMMED_FIELDS
-from incidents.ingestion.bulk import (
+from incidents.bulk import (
     column_name,
     copy_to_history,
     insert_rows,
     one_of,
     update_rows,
 )
+from incidents.columns import ASSET_FIELDS, INCIDENT_FACTS, SOURCE_FIELDS
+from incidents.figures.events import refresh_events
+from incidents.figures.hooks import figures_kept_by_caller
+from incidents.figures.incidents import NewIncident, add_new_incidents, change_incidents
+from incidents.figures.rewrites import refresh_day_figures
+from incidents.figures.sums import DAILY, ROLLUPS, SUMMED_FIELDS
 from incidents.ingestion.formats import format_of
 from incidents.ingestion.gazetteer import Match, NameIndex
 from incidents.ingestion.linking import BatchLinks, counted_alone, link_new_rows, store_candidates

@@ -20,8 +20,8 @@ from django.db import DataError, IntegrityError, connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
+from incidents.bulk import insert_rows, update_rows
 from incidents.ingestion import services
-from incidents.ingestion.bulk import insert_rows, update_rows
 from incidents.models import DamagedAsset, Incident, IngestionRun, Source
 from tests.factories import IncidentFactory, region
 from tests.incidents.ingestion.impact_rows import impact_csv, impact_row
@@ -560,7 +560,7 @@ def test_a_changed_file_updates_only_the_changed_rows(tmp_path):
 
 @pytest.mark.django_db
 def test_insert_rows_refuses_a_key_that_is_not_a_column() -> None:
-    from incidents.ingestion.bulk import insert_rows
+    from incidents.bulk import insert_rows
 
     with pytest.raises(TypeError), transaction.atomic():
         insert_rows(
@@ -578,7 +578,7 @@ def test_insert_rows_refuses_a_key_that_is_not_a_column() -> None:
 
 
 def test_random_uuids_are_distinct_version_4_uuids() -> None:
-    from incidents.ingestion.bulk import random_uuids
+    from incidents.bulk import random_uuids
 
     made = random_uuids(2000)
     assert len(set(made)) == 2000

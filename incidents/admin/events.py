@@ -112,6 +112,9 @@ class ReportInline(admin.TabularInline):
     can_delete = False
     show_change_link = False
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("organisation", "region")
+
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 

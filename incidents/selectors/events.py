@@ -138,6 +138,8 @@ def match_queue() -> QuerySet[Incident]:
         Incident.objects.filter(awaiting_match_since__isnull=False)
         .exclude(status=VerificationStatus.REJECTED)
         .select_related("region", "organisation")
-        .prefetch_related("match_candidates__candidate__region")
+        .prefetch_related(
+            "match_candidates__candidate__region", "match_candidates__candidate__organisation"
+        )
         .order_by("awaiting_match_since", "id")
     )

@@ -196,3 +196,17 @@ def test_odd_posts_on_an_event_page_change_nothing(client, verifier, waiting):
     assert client.post(decide, {"report": "x", "decision": "split"}).status_code == 302
     assert client.post("/admin/incidents/event/abc/decide/", {"report": "1"}).status_code == 404
     assert set(event.reports.values_list("pk", flat=True)) == {first.pk, second.pk}
+
+
+def test_the_queue_reads_a_constant_number_of_queries(
+    client, verifier, reporter, django_assert_max_num_queries
+):
+    for day in (15, 16, 17):
+        IncidentFactory(verified=True, occurred_on=dt.date(2023, 8, day))
+        repeat = IncidentFactory(
+            organisation=reporter.organisation, occurred_on=dt.date(2023, 8, day)
+        )
+        record_submit(record=repeat, by=reporter)
+    client.force_login(verifier)
+    with django_assert_max_num_queries(12):
+        assert "3 reports wait" in client.get(QUEUE).content.decode()
